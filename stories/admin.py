@@ -1,0 +1,95 @@
+from django.contrib import admin
+
+from .forms import CitationFormSet, TimelineEventForm
+from .models import Citation, KeyPoint, OpenQuestion, Story, TimelineEvent, Topic, Viewpoint
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "story_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_story_count()
+
+    @admin.display(description="stories", ordering="story_count")
+    def story_count(self, topic):
+        return topic.story_count
+
+
+class ViewpointInline(admin.StackedInline):
+    model = Viewpoint
+    extra = 0
+    fields = [("label", "holders", "position"), "stance", "summary", "detail"]
+
+
+class KeyPointInline(admin.TabularInline):
+    model = KeyPoint
+    extra = 0
+    fields = ["text", "position"]
+    verbose_name_plural = "key points"
+
+
+class OpenQuestionInline(admin.TabularInline):
+    model = OpenQuestion
+    extra = 0
+    fields = ["text", "position"]
+    verbose_name_plural = "what we don't know"
+
+
+class TimelineEventInline(admin.TabularInline):
+    model = TimelineEvent
+    form = TimelineEventForm
+    extra = 0
+    verbose_name_plural = "how we got here (timeline)"
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    formset = CitationFormSet
+    extra = 0
+    fields = ["number", "source"]
+    autocomplete_fields = ["source"]
+    verbose_name_plural = "sources cited ([n] in the body)"
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
+    list_filter = ["status", "topic", "tags"]
+    list_select_related = ["topic"]
+    search_fields = ["title", "dek", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "published_at"
+    inlines = [
+        ViewpointInline,
+        KeyPointInline,
+        TimelineEventInline,
+        OpenQuestionInline,
+        CitationInline,
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "dek", ("topic", "label"), "byline", "tags"]}),
+        ("Publishing", {"fields": [("status", "published_at")]}),
+        ("Text", {"fields": ["why_it_matters", "body"]}),
+        (
+            "Record",
+            {"classes": ["collapse"], "fields": ["created_at", "updated_at"]},
+        ),
+    ]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_source_count()
+
+    @admin.display(description="sources", ordering="source_count")
+    def source_count(self, story):
+        return story.source_count
+
+    @admin.display(description="live", boolean=True)
+    def is_live(self, story):
+        return story.is_live
+
+    def view_on_site(self, story):
+        return story.get_absolute_url() if story.is_live else None

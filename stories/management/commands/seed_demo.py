@@ -1,0 +1,57 @@
+import json
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from stories.packages import import_package
+
+PACKAGES = Path(__file__).resolve().parents[2] / "demo" / "packages"
+ADMIN_USERNAME = "admin"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo stories (fictional, from stories/demo/packages). Safe to run "
+        "again: existing demo stories are updated in place."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help="Also make sure a superuser 'admin' exists, and print its login. The "
+            "password is generated once and kept in data/demo-admin-password.",
+        )
+
+    def handle(self, *args, admin, **options):
+        files = sorted(PACKAGES.glob("*.json"))
+        for path in files:
+            import_package(json.loads(path.read_text(encoding="utf-8")))
+        self.stdout.write(f"Demo content: {len(files)} stories loaded from {PACKAGES}.")
+        if admin:
+            password = self.ensure_admin()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Admin login: http://127.0.0.1:8000/admin/ "
+                    f"user {ADMIN_USERNAME!r}, password {password!r}"
+                )
+            )
+
+    def ensure_admin(self):
+        secret_file = settings.DATA_DIR / "demo-admin-password"
+        if secret_file.exists():
+            password = secret_file.read_text().strip()
+        else:
+            password = secrets.token_urlsafe(12)
+            secret_file.write_text(password + "\n")
+            secret_file.chmod(0o600)
+        user, _ = get_user_model().objects.get_or_create(
+            username=ADMIN_USERNAME, defaults={"email": "admin@localhost"}
+        )
+        user.is_staff = user.is_superuser = user.is_active = True
+        user.set_password(password)
+        user.save()
+        return password

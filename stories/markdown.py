@@ -1,0 +1,109 @@
+"""Story bodies: Markdown in, safe HTML out.
+
+markdown-it-py parses (CommonMark, raw HTML off, unsafe link schemes refused)
+and nh3 sanitizes the result against an allow-list, so nothing an editor types
+can reach a reader as markup we did not mean. `[n]` markers become links to
+source n in the story's source list.
+"""
+
+import re
+from collections import Counter
+
+import nh3
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+from .citations import MARKER_PATTERN
+
+_MARKER = re.compile(MARKER_PATTERN)
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "em", "strong",
+    "code", "pre", "a", "sup", "br", "hr",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "id", "aria-label", "title"},
+    "sup": {"class"},
+    "blockquote": {"class"},
+    "ol": {"start"},
+}
+
+
+def _citation_rule(state: StateInline, silent: bool) -> bool:
+    """Parse `[n]` as a citation marker before the link rule sees it.
+
+    Running first means `[4][5]` is two markers, never a reference link. A
+    bracketed number followed by `(` is left to the link rule: `[3](url)` is a
+    link an editor meant.
+    """
+    if state.src[state.pos] != "[":
+        return False
+    match = _MARKER.match(state.src, state.pos, state.posMax)
+    if not match or state.src[match.end() : match.end() + 1] == "(":
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"number": int(match.group(1))}
+    state.pos = match.end()
+    return True
+
+
+def _render_citation(self, tokens, idx, options, env) -> str:
+    number = tokens[idx].meta["number"]
+    outlets = env.get("outlets", {})
+    if number not in outlets:
+        # An unresolved marker (a draft in progress) stays visible but links nowhere.
+        return f'<sup class="cite cite-missing">[{number}]</sup>'
+    seen = env.setdefault("seen", Counter())
+    seen[number] += 1
+    label = escape(f"Source {number}: {outlets[number]}")
+    return (
+        f'<sup class="cite"><a href="#source-{number}" id="cite-{number}-{seen[number]}" '
+        f'aria-label="{label}">[{number}]</a></sup>'
+    )
+
+
+def _shift_headings(state) -> None:
+    """The page's <h1> is the headline, so body headings start at <h2>."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
+            token.tag = "h2"
+        if token.type == "blockquote_open":
+            token.attrSet("class", "pull-quote")
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True})
+    md.enable(["replacements", "smartquotes"])
+    md.inline.ruler.before("link", "citation", _citation_rule)
+    md.add_render_rule("citation", _render_citation)
+    md.core.ruler.push("factlen_blocks", _shift_headings)
+    return md
+
+
+_md = _parser()
+
+
+def citation_numbers(body: str) -> list[int]:
+    """Marker numbers as the renderer sees them (code spans and blocks excluded)."""
+    numbers = []
+    for token in _md.parse(body or ""):
+        for child in token.children or ():
+            if child.type == "citation":
+                numbers.append(child.meta["number"])
+    return numbers
+
+
+def render_body(body: str, outlets: dict[int, str] | None = None) -> SafeString:
+    """Render a story body. `outlets` maps citation numbers to outlet names."""
+    html = _md.render(body or "", {"outlets": outlets or {}})
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(clean)

@@ -1,0 +1,290 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from taggit.managers import TaggableManager
+
+from factlen.db import count_related
+
+from .markdown import render_body
+from .partial_dates import PRECISIONS, PartialDate
+
+# Topic pages live at /<topic>/, so a topic may not take a name the site uses
+# for its own pages (a test keeps this list in step with the URL patterns).
+RESERVED_TOPIC_SLUGS = frozenset(
+    {
+        "about", "accounts", "admin", "api", "corrections", "feeds", "favicon.ico",
+        "media", "newsletter", "preview", "robots.txt", "search", "sitemap.xml",
+        "sitemaps", "sources", "static", "stories", "tags", "topics",
+    }
+)  # fmt: skip
+
+
+def validate_topic_slug(value):
+    if value in RESERVED_TOPIC_SLUGS:
+        raise ValidationError(
+            "“%(slug)s” is a site path (/%(slug)s/); choose another slug for this topic.",
+            code="reserved",
+            params={"slug": value},
+        )
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_published_count(self):
+        """Annotate `published_count`, counting stories by the one rule of visibility."""
+        return self.annotate(published_count=count_related(Story.objects.published(), "topic"))
+
+    def with_story_count(self):
+        return self.annotate(story_count=count_related(Story.objects.all(), "topic"))
+
+    def with_published_stories(self):
+        return self.with_published_count().filter(published_count__gt=0)
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=80, unique=True, help_text="As readers see it: “AI”.")
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        validators=[validate_topic_slug],
+        help_text="The topic's address: /<slug>/. Changing it breaks links to its stories.",
+    )
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="One or two sentences, shown on the topic page and in its newsletter box.",
+    )
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("stories:topic", kwargs={"topic": self.slug})
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self, *, at=None):
+        """Stories a reader may see: published, at a time that has come.
+
+        This is the only definition of "live": every public page, feed,
+        sitemap, search and newsletter starts from it.
+        """
+        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=at or timezone.now())
+
+    def with_source_count(self):
+        return self.annotate(source_count=count_related(Citation.objects.all(), "story"))
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+    def newest_per_topic(self, count):
+        """At most `count` newest stories of each topic, in a single query."""
+        rank = Window(
+            RowNumber(),
+            partition_by=[F("topic_id")],
+            order_by=[F("published_at").desc(), F("pk").desc()],
+        )
+        return self.annotate(topic_rank=rank).filter(topic_rank__lte=count)
+
+    def for_cards(self):
+        """What a story card shows: topic, label, title, dek, date, source count."""
+        return self.select_related("topic").with_source_count().newest_first()
+
+    def for_page(self):
+        """Everything the story page shows, in a fixed number of queries."""
+        return self.select_related("topic").prefetch_related(
+            "tags",
+            "viewpoints",
+            "key_points",
+            "open_questions",
+            "timeline_events",
+            models.Prefetch("citations", Citation.objects.select_related("source")),
+        )
+
+
+class Story(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200, help_text="The headline.")
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The story's address: /<topic>/<slug>/. Keep it once published.",
+    )
+    dek = models.TextField(
+        max_length=400,
+        help_text="One or two sentences under the headline: the story and its tension.",
+    )
+    label = models.CharField(
+        max_length=60, help_text="The kicker above the headline on cards, e.g. “On-Device AI”."
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="stories")
+    tags = TaggableManager(blank=True, help_text="Comma-separated. Used for filtering and feeds.")
+    byline = models.CharField(max_length=200, default="Factlen Editorial Team")
+    why_it_matters = models.TextField(
+        blank=True, help_text="“Why this matters”: a short paragraph on the stakes."
+    )
+    body = models.TextField(
+        blank=True,
+        help_text="Markdown. Cite source n with [n]; start a paragraph with “> ” for a pull "
+        "quote; “## ” for a subheading.",
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "published time",
+        null=True,
+        blank=True,
+        help_text="Readers see the story from this time on. Required to publish.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "stories"
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["status", "published_at"], name="story_visibility")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_story_has_time",
+                violation_error_message="A published story needs a published time.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("stories:story", kwargs={"topic": self.topic.slug, "slug": self.slug})
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED and not self.published_at:
+            raise ValidationError({"published_at": "A published story needs a published time."})
+
+    @property
+    def is_live(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @cached_property
+    def body_html(self):
+        """The body as safe HTML, markers linked to this story's sources."""
+        outlets = {c.number: c.source.outlet_name for c in self.citations.all()}
+        return render_body(self.body, outlets)
+
+
+class StoryItem(models.Model):
+    """A row edited with its story and shown in the editor's order."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+
+
+class Viewpoint(StoryItem):
+    label = models.CharField(
+        max_length=80, help_text="The position's name: “Regulatory Pragmatism”."
+    )
+    stance = models.CharField(
+        max_length=200, help_text="One line for the perspectives strip at the top of the story."
+    )
+    holders = models.CharField(
+        max_length=120, help_text="Who holds it, as a group: “Regulatory Pragmatists”."
+    )
+    summary = models.CharField(max_length=300, help_text="One sentence: the position in brief.")
+    detail = models.TextField(help_text="A paragraph or more: the argument in its best form.")
+
+    class Meta(StoryItem.Meta):
+        default_related_name = "viewpoints"
+
+    def __str__(self):
+        return self.label
+
+
+class KeyPoint(StoryItem):
+    text = models.CharField(max_length=400, help_text="One sentence.")
+
+    class Meta(StoryItem.Meta):
+        default_related_name = "key_points"
+
+    def __str__(self):
+        return self.text
+
+
+class OpenQuestion(StoryItem):
+    """An item of "What we don't know"."""
+
+    text = models.CharField(max_length=400, help_text="One open question, as a sentence.")
+
+    class Meta(StoryItem.Meta):
+        default_related_name = "open_questions"
+
+    def __str__(self):
+        return self.text
+
+
+class TimelineEvent(models.Model):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="timeline_events")
+    date = models.DateField(help_text="For a month or a year, any day in it.")
+    precision = models.CharField(
+        max_length=5, choices=PRECISIONS, default="day", help_text="How much of the date is known."
+    )
+    text = models.CharField(max_length=300, help_text="One line: what happened.")
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self):
+        return f"{self.when.display()}: {self.text}"
+
+    def save(self, *args, **kwargs):
+        # Store the first day of a month or year, so events sort by what is known.
+        self.date = self.when.date
+        super().save(*args, **kwargs)
+
+    @property
+    def when(self) -> PartialDate:
+        return PartialDate.of(self.date, self.precision)
+
+
+class Citation(models.Model):
+    """Story cites source under a number, unique within the story."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="citations")
+    number = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="[n] in the body points here."
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "number"],
+                name="citation_number_unique_per_story",
+                violation_error_message="Each citation number is used once per story.",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="citation_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"[{self.number}] {self.source}"

@@ -1,0 +1,459 @@
+"""Story packages: one story and everything shown with it, as JSON.
+
+Editors move stories between environments and draft them outside the admin in
+this format (documented in docs/story-packages.md, with a JSON Schema). Import
+checks the whole package first and reports every problem with its path
+(`sources[2].url: not a URL`); nothing is written unless all of it is valid.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from sources.models import Source
+from sources.normalize import InvalidURL, normalize_url
+
+from .citations import markers_in
+from .models import (
+    RESERVED_TOPIC_SLUGS,
+    Citation,
+    KeyPoint,
+    OpenQuestion,
+    Story,
+    TimelineEvent,
+    Topic,
+    Viewpoint,
+)
+from .partial_dates import PartialDate
+
+FORMAT = "factlen.story/1"
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+STORY_KEYS = [
+    "format", "slug", "title", "dek", "label", "byline", "topic", "status", "published_at",
+    "tags", "why_it_matters", "key_points", "body", "viewpoints", "timeline", "unknowns",
+    "sources",
+]  # fmt: skip
+REQUIRED_KEYS = {"format", "slug", "title", "dek", "label", "topic", "status"}
+VIEWPOINT_KEYS = ["label", "stance", "holders", "summary", "detail"]
+SOURCE_KEYS = ["n", "outlet", "title", "url", "author", "published"]
+
+
+class PackageInvalid(Exception):
+    """A package that cannot be imported; `problems` lists each, with its path."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _max_length(model, name) -> int:
+    return model._meta.get_field(name).max_length
+
+
+@dataclass
+class _Reader:
+    """Walks untrusted JSON, collecting one message per problem."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}" if path else message)
+
+    def obj(self, value, path, keys, required=()) -> dict | None:
+        if not isinstance(value, dict):
+            self.fail(path, f"expected an object, got {_kind(value)}")
+            return None
+        for key in value:
+            if key not in keys:
+                self.fail(_join(path, key), "unknown field")
+        for key in keys:
+            if key in required and key not in value:
+                self.fail(_join(path, key), "required field is missing")
+        return value
+
+    def text(self, value, path, *, max_length=None, blank=False, default="") -> str:
+        if value is None and blank:
+            return default
+        if not isinstance(value, str):
+            self.fail(path, f"expected a string, got {_kind(value)}")
+            return default
+        value = value.strip()
+        if not value and not blank:
+            self.fail(path, "must not be empty")
+        if max_length and len(value) > max_length:
+            self.fail(path, f"longer than {max_length} characters ({len(value)})")
+        return value
+
+    def items(self, value, path) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(path, f"expected a list, got {_kind(value)}")
+            return []
+        return value
+
+    def texts(self, value, path, *, max_length) -> list[str]:
+        return [
+            self.text(item, f"{path}[{i}]", max_length=max_length)
+            for i, item in enumerate(self.items(value, path))
+        ]
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+@dataclass
+class SourceEntry:
+    number: int
+    outlet: str
+    title: str
+    url: str
+    author: str = ""
+    published: datetime.date | None = None
+
+
+@dataclass
+class StoryPackage:
+    """A package that passed every check: plain, typed values ready to save."""
+
+    slug: str
+    title: str
+    dek: str
+    label: str
+    byline: str
+    topic: dict[str, str]
+    status: str
+    published_at: datetime.datetime | None
+    tags: list[str]
+    why_it_matters: str
+    key_points: list[str]
+    body: str
+    viewpoints: list[dict[str, str]]
+    timeline: list[tuple[PartialDate, str]]
+    unknowns: list[str]
+    sources: list[SourceEntry]
+
+
+def parse_package(data: Any) -> StoryPackage:
+    """Check a decoded package; raise PackageInvalid listing every problem."""
+    r = _Reader()
+    if r.obj(data, "", STORY_KEYS, REQUIRED_KEYS) is None:
+        raise PackageInvalid(r.problems)
+    get = data.get
+
+    fmt = get("format")
+    if "format" in data and fmt != FORMAT:
+        r.fail("format", f"unknown format {fmt!r} (expected {FORMAT!r})")
+
+    slug = r.text(get("slug", ""), "slug", max_length=_max_length(Story, "slug"))
+    if slug and not _SLUG.match(slug):
+        r.fail("slug", f"{slug!r} is not a valid slug (lowercase letters, digits and hyphens)")
+
+    strings = {
+        name: r.text(get(name, ""), name, max_length=_max_length(Story, name))
+        for name in ("title", "dek", "label")
+    }
+    byline = r.text(get("byline"), "byline", max_length=_max_length(Story, "byline"), blank=True)
+
+    topic = {}
+    if r.obj(get("topic", {}), "topic", ["slug", "name", "description"], {"slug", "name"}):
+        raw = get("topic")
+        topic["slug"] = r.text(raw.get("slug", ""), "topic.slug", max_length=80)
+        if topic["slug"] and not _SLUG.match(topic["slug"]):
+            r.fail("topic.slug", f"{topic['slug']!r} is not a valid slug")
+        elif topic["slug"] in RESERVED_TOPIC_SLUGS:
+            r.fail("topic.slug", f"{topic['slug']!r} is a site path and cannot name a topic")
+        topic["name"] = r.text(raw.get("name", ""), "topic.name", max_length=80)
+        topic["description"] = r.text(
+            raw.get("description"), "topic.description", max_length=300, blank=True
+        )
+
+    status = get("status")
+    if "status" in data and status not in Story.Status.values:
+        r.fail("status", f"{status!r} is not a status (one of: {', '.join(Story.Status.values)})")
+
+    published_at = None
+    raw_time = get("published_at")
+    if raw_time is not None:
+        if not isinstance(raw_time, str):
+            r.fail("published_at", f"expected a string, got {_kind(raw_time)}")
+        else:
+            published_at = _parse_time(raw_time, r)
+    elif status == Story.Status.PUBLISHED:
+        r.fail("published_at", "required when the status is 'published'")
+
+    tags = r.texts(get("tags"), "tags", max_length=100)
+    why = r.text(get("why_it_matters"), "why_it_matters", blank=True)
+    body = r.text(get("body"), "body", blank=True)
+    key_points = r.texts(get("key_points"), "key_points", max_length=400)
+    unknowns = r.texts(get("unknowns"), "unknowns", max_length=400)
+
+    viewpoints = []
+    for i, item in enumerate(r.items(get("viewpoints"), "viewpoints")):
+        path = f"viewpoints[{i}]"
+        if r.obj(item, path, VIEWPOINT_KEYS, VIEWPOINT_KEYS) is not None:
+            viewpoints.append(
+                {
+                    key: r.text(
+                        item.get(key, ""),
+                        f"{path}.{key}",
+                        max_length=_max_length(Viewpoint, key),
+                    )
+                    for key in VIEWPOINT_KEYS
+                }
+            )
+
+    timeline = []
+    for i, item in enumerate(r.items(get("timeline"), "timeline")):
+        path = f"timeline[{i}]"
+        if r.obj(item, path, ["date", "text"], ["date", "text"]) is None:
+            continue
+        text = r.text(item.get("text", ""), f"{path}.text", max_length=300)
+        raw_date = item.get("date")
+        if not isinstance(raw_date, str):
+            r.fail(f"{path}.date", f"expected a string, got {_kind(raw_date)}")
+            continue
+        try:
+            timeline.append((PartialDate.parse(raw_date), text))
+        except ValueError as exc:
+            r.fail(f"{path}.date", str(exc))
+
+    sources = _parse_sources(get("sources"), r)
+    if sources is not None:
+        numbers = {s.number for s in sources}
+        for number in sorted(set(markers_in(body))):
+            if number not in numbers:
+                r.fail("body", f"marker [{number}] has no source {number}")
+
+    if r.problems:
+        raise PackageInvalid(r.problems)
+    return StoryPackage(
+        slug=slug,
+        byline=byline or Story._meta.get_field("byline").default,
+        topic=topic,
+        status=status,
+        published_at=published_at,
+        tags=tags,
+        why_it_matters=why,
+        key_points=key_points,
+        body=body,
+        viewpoints=viewpoints,
+        timeline=timeline,
+        unknowns=unknowns,
+        sources=sources,
+        **strings,
+    )
+
+
+def _parse_time(text: str, r: _Reader) -> datetime.datetime | None:
+    try:
+        value = parse_datetime(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        value = None
+    if value is None:
+        r.fail("published_at", f"{text!r} is not a date and time (use 2026-11-20T09:00:00Z)")
+        return None
+    if timezone.is_naive(value):
+        r.fail("published_at", f"{text!r} has no time zone (add Z for UTC, or +01:00)")
+        return None
+    return value
+
+
+def _parse_sources(value, r: _Reader) -> list[SourceEntry] | None:
+    """Sources, numbered 1..k with no gap; None when any is unusable."""
+    entries, ok = [], True
+    for i, item in enumerate(r.items(value, "sources")):
+        path = f"sources[{i}]"
+        if r.obj(item, path, SOURCE_KEYS, ["n", "outlet", "title", "url"]) is None:
+            ok = False
+            continue
+        number = item.get("n")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            r.fail(f"{path}.n", f"expected a whole number from 1, got {number!r}")
+            ok = False
+            number = None
+        url = item.get("url")
+        if not isinstance(url, str):
+            r.fail(f"{path}.url", f"expected a string, got {_kind(url)}")
+            url = None
+        else:
+            try:
+                url = normalize_url(url)
+            except InvalidURL as exc:
+                r.fail(f"{path}.url", str(exc))
+                url = None
+            else:
+                if len(url) > _max_length(Source, "url"):
+                    r.fail(f"{path}.url", "longer than 2000 characters")
+        published = item.get("published") or None
+        if published is not None:
+            if not isinstance(published, str) or not _DATE.match(published):
+                r.fail(f"{path}.published", f"{published!r} is not a date (use YYYY-MM-DD)")
+                published = None
+            else:
+                try:
+                    published = datetime.date.fromisoformat(published)
+                except ValueError as exc:
+                    r.fail(f"{path}.published", f"{item['published']!r} is not a date ({exc})")
+                    published = None
+        entry = SourceEntry(
+            number=number,
+            outlet=r.text(item.get("outlet", ""), f"{path}.outlet", max_length=200),
+            title=r.text(item.get("title", ""), f"{path}.title", max_length=500),
+            url=url,
+            author=r.text(item.get("author"), f"{path}.author", max_length=200, blank=True),
+            published=published,
+        )
+        entries.append(entry)
+
+    seen = {}
+    for i, entry in enumerate(entries):
+        if entry.number is None:
+            continue
+        if entry.number in seen:
+            r.fail(
+                f"sources[{i}].n",
+                f"{entry.number} is already used by sources[{seen[entry.number]}]",
+            )
+            ok = False
+        else:
+            seen[entry.number] = i
+    expected = set(range(1, len(entries) + 1))
+    if ok and set(seen) != expected:
+        missing = sorted(expected - set(seen))
+        r.fail(
+            "sources",
+            f"numbers must run 1..{len(entries)} with no gap; missing "
+            + ", ".join(str(n) for n in missing),
+        )
+        ok = False
+    return sorted(entries, key=lambda e: e.number) if ok else None
+
+
+@dataclass
+class ImportResult:
+    story: Story
+    created: bool
+
+
+@transaction.atomic
+def import_package(data: Any) -> ImportResult:
+    """Create or update (by slug) the story a package describes, all or nothing."""
+    package = parse_package(data)
+
+    topic = Topic.objects.filter(slug=package.topic["slug"]).first()
+    if topic is None:
+        clash = Topic.objects.filter(name=package.topic["name"]).first()
+        if clash:
+            raise PackageInvalid(
+                [f"topic.name: {clash.name!r} already names the topic {clash.slug!r}"]
+            )
+        topic = Topic.objects.create(**package.topic)
+
+    story = Story.objects.filter(slug=package.slug).first()
+    created = story is None
+    story = story or Story(slug=package.slug)
+    for name in ("title", "dek", "label", "byline", "status", "published_at", "why_it_matters"):
+        setattr(story, name, getattr(package, name))
+    story.body = package.body
+    story.topic = topic
+    story.save()
+    story.tags.set(package.tags, clear=True)
+
+    # Lists are replaced whole: the package is the story's complete state.
+    for model in (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation):
+        model.objects.filter(story=story).delete()
+    Viewpoint.objects.bulk_create(
+        Viewpoint(story=story, position=i, **v) for i, v in enumerate(package.viewpoints)
+    )
+    KeyPoint.objects.bulk_create(
+        KeyPoint(story=story, position=i, text=t) for i, t in enumerate(package.key_points)
+    )
+    OpenQuestion.objects.bulk_create(
+        OpenQuestion(story=story, position=i, text=t) for i, t in enumerate(package.unknowns)
+    )
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(story=story, date=when.date, precision=when.precision, text=text)
+        for when, text in package.timeline
+    )
+    citations = []
+    for entry in package.sources:
+        source, _ = Source.objects.get_or_create(
+            url=entry.url,
+            defaults={
+                "outlet_name": entry.outlet,
+                "title": entry.title,
+                "author": entry.author,
+                "published_on": entry.published,
+            },
+        )
+        citations.append(Citation(story=story, source=source, number=entry.number))
+    Citation.objects.bulk_create(citations)
+    return ImportResult(story=story, created=created)
+
+
+def export_package(story: Story) -> dict:
+    """The package for `story`; importing it elsewhere recreates the story."""
+    return {
+        "format": FORMAT,
+        "slug": story.slug,
+        "title": story.title,
+        "dek": story.dek,
+        "label": story.label,
+        "byline": story.byline,
+        "topic": {
+            "slug": story.topic.slug,
+            "name": story.topic.name,
+            "description": story.topic.description,
+        },
+        "status": story.status,
+        "published_at": _format_time(story.published_at),
+        "tags": sorted(tag.name for tag in story.tags.all()),
+        "why_it_matters": story.why_it_matters,
+        "key_points": [p.text for p in story.key_points.all()],
+        "body": story.body,
+        "viewpoints": [
+            {key: getattr(v, key) for key in VIEWPOINT_KEYS} for v in story.viewpoints.all()
+        ],
+        "timeline": [{"date": e.when.iso(), "text": e.text} for e in story.timeline_events.all()],
+        "unknowns": [q.text for q in story.open_questions.all()],
+        "sources": [
+            {
+                "n": c.number,
+                "outlet": c.source.outlet_name,
+                "title": c.source.title,
+                "url": c.source.url,
+                "author": c.source.author,
+                "published": c.source.published_on.isoformat() if c.source.published_on else "",
+            }
+            for c in story.citations.select_related("source")
+        ],
+    }
+
+
+def _format_time(value: datetime.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

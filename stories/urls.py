@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stories"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<slug:topic>/", views.topic_detail, name="topic"),
+    path("<slug:topic>/<slug:slug>/", views.story_detail, name="story"),
+]

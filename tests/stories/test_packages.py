@@ -1,0 +1,210 @@
+import copy
+import datetime
+
+import pytest
+
+from sources.models import Source
+from stories.models import Citation, KeyPoint, Story, TimelineEvent, Topic, Viewpoint
+from stories.packages import PackageInvalid, export_package, import_package, parse_package
+
+from ..factories import TopicFactory, package_data
+
+pytestmark = pytest.mark.django_db
+
+
+def problems_of(data):
+    with pytest.raises(PackageInvalid) as error:
+        import_package(data)
+    return error.value.problems
+
+
+def assert_nothing_written():
+    assert Story.objects.count() == 0
+    assert Source.objects.count() == 0
+    assert Topic.objects.count() == 0
+
+
+def test_a_valid_package_creates_the_story_with_everything_in_it():
+    result = import_package(package_data())
+    story = result.story
+    assert result.created
+    assert story.title == "Harbour wind lease splits fishing towns"
+    assert story.topic.name == "Energy"
+    assert story.topic.description == "Power and the grid."
+    assert story.published_at == datetime.datetime(2026, 11, 20, 9, tzinfo=datetime.UTC)
+    assert sorted(story.tags.names()) == ["fishing", "wind power"]
+    assert [v.label for v in story.viewpoints.all()] == ["Build Faster", "Fish First"]
+    assert story.key_points.first().text == "The lease doubles capacity."
+    assert [e.when.iso() for e in story.timeline_events.all()] == ["2019", "2024-03", "2026-10-14"]
+    assert [q.text for q in story.open_questions.all()] == [
+        "Whether compensation covers lost catch."
+    ]
+    assert [(c.number, c.source.outlet_name) for c in story.citations.all()] == [
+        (1, "Tidewater Courier"),
+        (2, "Northshore Radio"),
+    ]
+    assert story.citations.get(number=1).source.published_on == datetime.date(2026, 10, 15)
+
+
+def test_export_then_import_then_export_gives_the_same_json():
+    story = import_package(package_data()).story
+    first = export_package(story)
+    Story.objects.all().delete()
+    second = export_package(import_package(copy.deepcopy(first)).story)
+    assert first == second
+    assert first == package_data()
+
+
+def test_importing_an_existing_slug_updates_it_in_place_and_replaces_its_lists():
+    original = import_package(package_data()).story
+    changed = package_data(title="New headline", key_points=["Only one point now."])
+    changed["viewpoints"] = changed["viewpoints"][:1]
+    changed["sources"] = changed["sources"][:1]
+    changed["body"] = "Just one claim [1]."
+    result = import_package(changed)
+    assert not result.created
+    assert result.story.pk == original.pk
+    assert Story.objects.count() == 1
+    assert result.story.title == "New headline"
+    assert KeyPoint.objects.filter(story=original).count() == 1
+    assert Viewpoint.objects.filter(story=original).count() == 1
+    assert Citation.objects.filter(story=original).count() == 1
+
+
+def test_importing_the_same_package_twice_changes_nothing():
+    import_package(package_data())
+    before = export_package(Story.objects.get())
+    import_package(package_data())
+    assert export_package(Story.objects.get()) == before
+    assert TimelineEvent.objects.count() == 3
+    assert Source.objects.count() == 2
+
+
+def test_a_source_already_known_by_another_spelling_is_reused():
+    import_package(package_data())
+    other = package_data(slug="second-story")
+    other["sources"][0]["url"] = "HTTPS://TideWaterCourier.example/energy/wind-lease/?utm_source=x"
+    story = import_package(other).story
+    assert Source.objects.count() == 2
+    assert story.citations.get(number=1).source.url == (
+        "https://tidewatercourier.example/energy/wind-lease"
+    )
+    assert Source.objects.get(url__contains="wind-lease").citations.count() == 2
+
+
+def test_the_normalised_url_is_what_is_stored_and_exported():
+    data = package_data()
+    data["sources"][1]["url"] = "https://Northshore-Radio.example/news/skippers/#player"
+    story = import_package(data).story
+    assert export_package(story)["sources"][1]["url"] == (
+        "https://northshore-radio.example/news/skippers"
+    )
+
+
+def test_an_existing_topic_keeps_its_name():
+    TopicFactory(slug="energy", name="Energy & Climate")
+    story = import_package(package_data()).story
+    assert story.topic.name == "Energy & Climate"
+    assert Topic.objects.count() == 1
+
+
+def test_a_draft_needs_no_published_time():
+    story = import_package(package_data(status="draft", published_at=None)).story
+    assert story.status == "draft"
+    assert story.published_at is None
+
+
+def test_a_time_with_an_offset_is_stored_and_exported_in_utc():
+    story = import_package(package_data(published_at="2026-11-20T10:00:00+01:00")).story
+    assert export_package(story)["published_at"] == "2026-11-20T09:00:00Z"
+
+
+# One test per kind of bad input: the message names the path; nothing is written.
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.update(format="factlen.story/9"), "format: unknown format"),
+        (lambda d: d.pop("title"), "title: required field is missing"),
+        (lambda d: d.update(title=42), "title: expected a string, got a number"),
+        (lambda d: d.update(dek="  "), "dek: must not be empty"),
+        (lambda d: d.update(title="x" * 201), "title: longer than 200 characters (201)"),
+        (lambda d: d.update(tags="fishing"), "tags: expected a list, got a string"),
+        (lambda d: d.update(surprise=1), "surprise: unknown field"),
+        (lambda d: d.update(slug="Harbour Wind"), "slug: 'Harbour Wind' is not a valid slug"),
+        (lambda d: d.update(status="live"), "status: 'live' is not a status"),
+        (lambda d: d.pop("published_at"), "published_at: required when the status is"),
+        (lambda d: d.update(published_at="20 Nov 2026"), "published_at: '20 Nov 2026' is not a"),
+        (lambda d: d.update(published_at="2026-11-20T09:00:00"), "published_at: '2026-11-20T"),
+        (lambda d: d["topic"].update(slug="admin"), "topic.slug: 'admin' is a site path"),
+        (lambda d: d["topic"].pop("name"), "topic.name: required field is missing"),
+        (lambda d: d["viewpoints"][1].pop("stance"), "viewpoints[1].stance: required field"),
+        (lambda d: d["timeline"][2].update(date="2026-13"), "timeline[2].date: '2026-13' is not"),
+        (lambda d: d["timeline"][0].update(date=2019), "timeline[0].date: expected a string"),
+        (lambda d: d["sources"][1].update(url="not a url"), "sources[1].url: a URL cannot"),
+        (lambda d: d["sources"][1].update(url="example.org/x"), "sources[1].url: not a URL"),
+        (
+            lambda d: d["sources"][0].update(url="ftp://files.example/x"),
+            "sources[0].url: only http and https URLs can be cited",
+        ),
+        (lambda d: d["sources"][1].update(n=1), "sources[1].n: 1 is already used by sources[0]"),
+        (lambda d: d["sources"][1].update(n=3), "sources: numbers must run 1..2 with no gap"),
+        (lambda d: d["sources"][1].update(n="2"), "sources[1].n: expected a whole number"),
+        (
+            lambda d: d["sources"][0].update(published="15/10/2026"),
+            "sources[0].published: '15/10/2026' is not a date",
+        ),
+        (lambda d: d.update(body="Claim [7]."), "body: marker [7] has no source 7"),
+        (lambda d: d["key_points"].append(None), "key_points[2]: expected a string, got null"),
+    ],
+)
+def test_a_bad_package_is_refused_with_its_path_and_nothing_is_written(change, expected):
+    data = package_data()
+    change(data)
+    problems = problems_of(data)
+    assert any(p.startswith(expected) for p in problems), problems
+    assert_nothing_written()
+
+
+def test_every_problem_in_a_package_is_reported_not_just_the_first():
+    data = package_data(title="", status="live")
+    data["sources"][1]["url"] = "javascript:alert(1)"
+    data["timeline"][1]["date"] = "March"
+    problems = problems_of(data)
+    assert len(problems) == 4
+    assert [p.split(":")[0] for p in problems] == [
+        "title",
+        "status",
+        "timeline[1].date",
+        "sources[1].url",
+    ]
+    assert_nothing_written()
+
+
+def test_a_package_that_is_not_an_object_is_refused():
+    assert problems_of(["not", "a", "story"]) == ["expected an object, got a list"]
+
+
+def test_a_new_topic_whose_name_is_taken_is_refused_and_nothing_is_written():
+    TopicFactory(slug="power", name="Energy")
+    problems = problems_of(package_data())
+    assert problems == ["topic.name: 'Energy' already names the topic 'power'"]
+    assert Story.objects.count() == 0
+    assert Source.objects.count() == 0
+
+
+def test_a_failure_after_writing_began_rolls_everything_back(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Citation.objects, "bulk_create", explode)
+    with pytest.raises(RuntimeError):
+        import_package(package_data())
+    assert_nothing_written()
+
+
+def test_parse_package_returns_typed_values():
+    package = parse_package(package_data())
+    assert package.timeline[1][0].precision == "month"
+    assert package.sources[0].published == datetime.date(2026, 10, 15)

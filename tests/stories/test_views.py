@@ -1,0 +1,194 @@
+import datetime
+import re
+
+from django.utils import timezone
+
+from stories.models import Story
+
+from ..factories import StoryFactory, TopicFactory, complete_story
+
+SECTION_HEADINGS = [
+    "Why this matters",
+    "Key points",
+    "How we got here",
+    "Viewpoints in depth",
+    "What we don’t know",
+    "Sources",
+]
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_story_page_sections_follow_the_reference_order_with_related_stories(
+    client, published_story
+):
+    StoryFactory(topic=published_story.topic, title="Another AI story")
+    html = page(client, published_story.get_absolute_url())
+    order = [
+        "<h1>",
+        'class="perspective-strip"',
+        ">Why this matters</h2>",
+        ">Key points</h2>",
+        'class="story-body"',
+        ">How we got here</h2>",
+        ">Viewpoints in depth</h2>",
+        ">What we don’t know</h2>",
+        ">Sources</h2>",
+        ">More in AI</h2>",
+        "Every angle. Every day.",
+    ]
+    positions = [html.find(marker) for marker in order]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+
+
+def test_story_page_shows_the_content_of_each_section(client, published_story):
+    html = page(client, published_story.get_absolute_url())
+    assert "<strong>Position 0</strong> <span>Stance of position 0.</span>" in html
+    assert "<li>Key point 2.</li>" in html
+    assert '<time datetime="2015-02">Feb 2015</time>' in html
+    assert '<h3 id="viewpoint-1-heading">Holders 0</h3>' in html
+    assert "Summary of position 1." in html
+    assert "<p>Detail of position 2.</p>" in html
+    assert "<li>Open question 1?</li>" in html
+    assert '<blockquote class="pull-quote">' in html
+    assert "Read on Outlet" in html
+
+
+def test_every_citation_link_points_at_a_source_entry_on_the_page(client, published_story):
+    html = page(client, published_story.get_absolute_url())
+    targets = set(re.findall(r'href="#(source-\d+)"', html))
+    assert targets == {"source-1", "source-2", "source-3"}
+    for target in targets:
+        assert f'<li id="{target}"' in html
+    first = published_story.citations.get(number=1).source
+    assert f'aria-label="Source 1: {first.outlet_name}"' in html
+    assert f'href="{first.url}"' in html
+
+
+def test_sections_without_content_are_left_out(client, topic):
+    story = StoryFactory(topic=topic, why_it_matters="", body="Just text.")
+    html = page(client, story.get_absolute_url())
+    for heading in SECTION_HEADINGS:
+        assert f">{heading}</h2>" not in html
+    assert "perspective-strip" not in html
+    assert "More in" not in html
+    assert "Just text." in html
+
+
+def test_draft_story_is_hidden_from_readers(client, draft_story):
+    assert client.get(f"/ai/{draft_story.slug}/").status_code == 404
+    html = page(client, "/ai/")
+    assert draft_story.title not in html
+    assert draft_story.title not in page(client, "/")
+
+
+def test_story_scheduled_for_the_future_is_hidden_until_its_time(client, topic):
+    story = StoryFactory(topic=topic, published_at=timezone.now() + datetime.timedelta(hours=2))
+    assert client.get(story.get_absolute_url()).status_code == 404
+    assert story.title not in page(client, "/ai/")
+    Story.objects.filter(pk=story.pk).update(
+        published_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_story_under_the_wrong_topic_redirects_to_its_address(client, published_story):
+    TopicFactory(slug="energy", name="Energy")
+    response = client.get("/energy/open-weights/")
+    assert response.status_code == 301
+    assert response["Location"] == "/ai/open-weights/"
+
+
+def test_unknown_topic_and_story_are_not_found(client, topic):
+    assert client.get("/nothing-here/").status_code == 404
+    assert client.get("/ai/nothing-here/").status_code == 404
+
+
+def test_more_in_topic_lists_other_stories_newest_first_and_counts_all(client, published_story):
+    now = timezone.now()
+    for hours in (5, 3, 9, 7):
+        StoryFactory(
+            topic=published_story.topic,
+            title=f"Older by {hours}h",
+            published_at=now - datetime.timedelta(hours=hours),
+        )
+    StoryFactory(topic=published_story.topic, draft=True, title="Hidden draft")
+    StoryFactory(title="Other topic story")
+    html = page(client, published_story.get_absolute_url())
+    more = html[html.index("More in AI") :]
+    titles = re.findall(r">(Older by \dh)</a>", more)
+    assert titles == ["Older by 3h", "Older by 5h", "Older by 7h"]
+    assert "See all 5 stories" in more
+    assert "Hidden draft" not in more
+    assert "Other topic story" not in more
+
+
+def test_story_cards_show_label_title_and_source_count(client, published_story):
+    StoryFactory(topic=published_story.topic, title="Neighbour")
+    html = page(client, "/ai/")
+    card = html[html.index(published_story.title) - 400 : html.index(published_story.title) + 600]
+    assert published_story.label in card
+    assert "3 sources" in card
+
+
+def test_topic_page_lists_published_stories_newest_first_in_pages(client, topic, settings):
+    settings.STORIES_PER_PAGE = 2
+    now = timezone.now()
+    for day in range(5):
+        StoryFactory(
+            topic=topic, title=f"Day {day}", published_at=now - datetime.timedelta(days=day)
+        )
+    first = page(client, "/ai/")
+    assert re.findall(r">(Day \d)</a>", first) == ["Day 0", "Day 1"]
+    assert "Page 1 of 3" in first
+    last = page(client, "/ai/?page=3")
+    assert re.findall(r">(Day \d)</a>", last) == ["Day 4"]
+    assert "5 stories" in first
+
+
+def test_home_groups_the_newest_stories_by_topic(client, db):
+    ai = TopicFactory(slug="ai", name="AI")
+    energy = TopicFactory(slug="energy", name="Energy")
+    TopicFactory(slug="empty", name="Empty Topic")
+    now = timezone.now()
+    for i in range(6):
+        StoryFactory(topic=ai, title=f"AI {i}", published_at=now - datetime.timedelta(hours=i))
+    StoryFactory(topic=energy, title="Grid", published_at=now - datetime.timedelta(days=2))
+    html = page(client, "/")
+    lead = html[html.index('class="lead"') : html.index('class="topic-section"')]
+    assert "AI 0" in lead
+    ai_section = html[html.index('id="topic-ai"') : html.index('id="topic-energy"')]
+    assert re.findall(r">(AI \d)</a>", ai_section) == ["AI 1", "AI 2", "AI 3", "AI 4"]
+    assert "See all 6 stories" in ai_section
+    assert "Grid" in html[html.index('id="topic-energy"') :]
+    assert "Empty Topic" not in html
+
+
+def test_user_text_is_escaped_on_every_page(client, topic):
+    story = complete_story(
+        topic=topic,
+        title="<script>alert('title')</script>",
+        dek="<b>bold</b>",
+        label="<i>label</i>",
+    )
+    for url in ("/", "/ai/", story.get_absolute_url()):
+        html = page(client, url)
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;" in html
+        assert "<b>bold</b>" not in html
+
+
+def test_pages_use_landmarks_and_machine_readable_times(client, published_story):
+    html = page(client, published_story.get_absolute_url())
+    assert '<a class="skip-link" href="#main">' in html
+    assert '<main id="main"' in html
+    assert "<header" in html and "<footer" in html
+    assert '<nav class="topic-nav" aria-label="Topics">' in html
+    iso = published_story.published_at.isoformat(timespec="seconds")
+    assert f'<time datetime="{iso[:19]}' in html
+    assert html.count("<h1") == 1

@@ -1,0 +1,43 @@
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def load_settings(**env):
+    """Import the settings in a fresh interpreter with exactly `env`."""
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "factlen.settings"}
+        | env,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = load_settings(DEBUG="false", DATABASE_URL="sqlite://:memory:")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_starts_with_a_secret_key():
+    result = load_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="sqlite://:memory:"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_development_starts_without_a_secret_key():
+    result = load_settings(DEBUG="true", DATABASE_URL="sqlite://:memory:")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_malformed_database_url_fails_loudly():
+    result = load_settings(DEBUG="true", DATABASE_URL="nosuchdb://x")
+    assert result.returncode != 0
+    assert "nosuchdb" in result.stderr
