@@ -25,9 +25,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_starts_with_a_secret_key():
-    result = load_settings(
-        DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="sqlite://:memory:"
-    )
+    result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="sqlite://:memory:")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
