@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup check lint format clean
+.PHONY: run test setup check format clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
+
+## Render-time figures for the public pages (prints; asserts no speed).
+bench: $(STAMP)
+	DEBUG=true $(BIN)/python -m pytest benchmarks -q -s

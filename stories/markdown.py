@@ -56,7 +56,7 @@ def _render_citation(self, tokens, idx, options, env) -> str:
     if number not in outlets:
         # An unresolved marker (a draft in progress) stays visible but links nowhere.
         return f'<sup class="cite cite-missing">[{number}]</sup>'
-    seen = env.setdefault("seen", Counter())
+    seen = env["seen"]
     seen[number] += 1
     label = escape(f"Source {number}: {outlets[number]}")
     return (
@@ -98,7 +98,21 @@ def citation_numbers(body: str) -> list[int]:
 
 def render_body(body: str, outlets: dict[int, str] | None = None) -> SafeString:
     """Render a story body. `outlets` maps citation numbers to outlet names."""
-    html = _md.render(body or "", {"outlets": outlets or {}})
+    return render_body_with_anchors(body, outlets)[0]
+
+
+def render_body_with_anchors(
+    body: str, outlets: dict[int, str] | None = None
+) -> tuple[SafeString, dict[int, list[str]]]:
+    """The rendered body, and for each cited number the ids of its markers in it.
+
+    The ids let the sources list link back to every place a source is cited.
+    """
+    env = {"outlets": outlets or {}, "seen": Counter()}
+    html = _md.render(body or "", env)
+    anchors = {
+        n: [f"cite-{n}-{k}" for k in range(1, count + 1)] for n, count in env["seen"].items()
+    }
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -106,4 +120,4 @@ def render_body(body: str, outlets: dict[int, str] | None = None) -> SafeString:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)
+    return mark_safe(clean), anchors

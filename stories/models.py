@@ -10,7 +10,7 @@ from taggit.managers import TaggableManager
 
 from factlen.db import count_related
 
-from .markdown import render_body
+from .markdown import render_body_with_anchors
 from .partial_dates import PRECISIONS, PartialDate
 
 # Topic pages live at /<topic>/, so a topic may not take a name the site uses
@@ -183,10 +183,21 @@ class Story(models.Model):
         )
 
     @cached_property
+    def _rendered_body(self):
+        outlets = {c.number: c.source.outlet_name for c in self.citations.all()}
+        return render_body_with_anchors(self.body, outlets)
+
+    @property
     def body_html(self):
         """The body as safe HTML, markers linked to this story's sources."""
-        outlets = {c.number: c.source.outlet_name for c in self.citations.all()}
-        return render_body(self.body, outlets)
+        return self._rendered_body[0]
+
+    @property
+    def cited_sources(self):
+        """(citation, ids of its markers in the body) in citation order, for the
+        sources list and its links back into the text."""
+        anchors = self._rendered_body[1]
+        return [(c, anchors.get(c.number, [])) for c in self.citations.all()]
 
 
 class StoryItem(models.Model):

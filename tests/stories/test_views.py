@@ -192,3 +192,13 @@ def test_pages_use_landmarks_and_machine_readable_times(client, published_story)
     iso = published_story.published_at.isoformat(timespec="seconds")
     assert f'<time datetime="{iso[:19]}' in html
     assert html.count("<h1") == 1
+
+
+def test_each_source_links_back_to_every_place_it_is_cited(client, published_story):
+    html = page(client, published_story.get_absolute_url())
+    # complete_story cites [1] twice and [2], [3] once each.
+    entry = html[html.index('<li id="source-1"') : html.index('<li id="source-2"')]
+    assert re.findall(r'class="backlink" href="#(cite-1-\d)"', entry) == ["cite-1-1", "cite-1-2"]
+    assert 'aria-label="Back to where source 1 is cited (2 of 2)"' in entry
+    for anchor in ("cite-1-1", "cite-1-2", "cite-2-1", "cite-3-1"):
+        assert f'id="{anchor}"' in html
