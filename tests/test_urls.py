@@ -20,3 +20,9 @@ def test_every_site_path_is_reserved_from_topic_slugs():
     segments = set(first_segments(get_resolver().url_patterns))
     assert "admin" in segments
     assert segments <= RESERVED_TOPIC_SLUGS, segments - RESERVED_TOPIC_SLUGS
+
+
+def test_favicon_ico_redirects_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")

@@ -1,0 +1,107 @@
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from stories.models import Story
+
+from ..factories import SourceFactory, TopicFactory, UserFactory
+from .conftest import screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def newsroom(live_server):
+    UserFactory(username="alice", is_staff=True, is_superuser=True)
+    TopicFactory(slug="cities", name="Cities")
+    return [
+        SourceFactory(outlet_name="Larkport Ledger", title="Council backs bus lanes"),
+        SourceFactory(outlet_name="Harbour Radio", title="Drivers fear parking loss"),
+    ]
+
+
+def add_inline(page, verbose_name, prefix, index, values):
+    page.get_by_role("button", name=f"Add another {verbose_name}").click()
+    for field, value in values.items():
+        page.fill(f'[name="{prefix}-{index}-{field}"]', value)
+
+
+def pick_source(page, index, term, label):
+    """The source field is an autocomplete: type, then choose."""
+    row = page.locator(f"#citations-{index}")
+    row.locator(".select2-selection").click()
+    page.locator(".select2-search__field").fill(term)
+    page.locator(".select2-results__option", has_text=label).click()
+
+
+def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url, newsroom):
+    page.goto(site_url + "/admin/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#user-tools")).to_contain_text("alice")
+
+    page.goto(site_url + "/admin/stories/story/add/")
+    page.locator("#id_title").press_sequentially("Council votes on waterfront bus lanes")
+    expect(page.locator("#id_slug")).to_have_value("council-votes-on-waterfront-bus-lanes")
+    page.fill("#id_dek", "Faster buses, or the parking that shops say they need.")
+    page.select_option("#id_topic", label="Cities")
+    page.fill("#id_label", "Public Transit")
+    page.fill("#id_tags", "buses, parking")
+    page.select_option("#id_status", "published")
+    yesterday = timezone.localtime() - datetime.timedelta(days=1)
+    page.fill("#id_published_at_0", yesterday.strftime("%d/%m/%Y"))
+    page.fill("#id_published_at_1", "09:30:00")
+    page.fill("#id_why_it_matters", "Half of Larkport commutes by bus.")
+    page.fill(
+        "#id_body",
+        "The council backed the lanes by six votes to three [1].\n\n"
+        "> “We will lose the lunch trade,” said a café owner.\n\n"
+        "Shop owners fear the loss of 140 parking spaces [2][1].",
+    )
+    for i, (label, holders) in enumerate(
+        [("Buses First", "Transit Riders"), ("Keep Parking", "Shops")]
+    ):
+        add_inline(
+            page,
+            "Viewpoint",
+            "viewpoints",
+            i,
+            {
+                "label": label,
+                "holders": holders,
+                "stance": f"{label}: the stance in one line.",
+                "summary": f"{holders} in one sentence.",
+                "detail": f"{holders} argue their case at length.",
+            },
+        )
+    for i in range(3):
+        add_inline(page, "Key point", "key_points", i, {"text": f"Key point {i + 1}."})
+    add_inline(page, "Timeline event", "timeline_events", 0, {"when": "2019", "text": "Study."})
+    add_inline(page, "Timeline event", "timeline_events", 1, {"when": "2026-10", "text": "Vote."})
+    add_inline(page, "Open question", "open_questions", 0, {"text": "Will shops lose trade?"})
+    for i, source in enumerate(newsroom):
+        add_inline(page, "Citation", "citations", i, {"number": str(i + 1)})
+        pick_source(page, i, source.title.split()[0], source.title)
+    screenshot(page, "admin-story-form")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    story = Story.objects.get(slug="council-votes-on-waterfront-bus-lanes")
+    assert story.is_live
+    assert (story.viewpoints.count(), story.key_points.count(), story.citations.count()) == (
+        2,
+        3,
+        2,
+    )
+
+    page.goto(site_url + story.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
+    expect(page.get_by_role("link", name="Source 2: Harbour Radio")).to_be_visible()
+    expect(page.locator(".timeline time").first).to_have_text("2019")
+    expect(page).to_have_title(re.compile("Council votes"))

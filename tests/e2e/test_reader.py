@@ -1,0 +1,79 @@
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from stories.models import Story
+
+from .conftest import screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(live_server):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_reader_goes_home_to_topic_to_story_and_follows_citations(page, site_url, demo):
+    story = Story.objects.published().for_page().filter(citations__isnull=False).first()
+    topic = story.topic
+    page.goto(site_url)
+    screenshot(page, "home")
+
+    page.get_by_role("navigation", name="Topics").get_by_role("link", name=topic.name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(topic.name)
+    screenshot(page, "topic")
+
+    page.get_by_role("link", name=story.title, exact=True).first.click()
+    expect(page).to_have_url(re.compile(re.escape(story.get_absolute_url()) + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
+    screenshot(page, "story")
+
+    first = story.citations.get(number=1)
+    marker = page.get_by_role("link", name=f"Source 1: {first.source.outlet_name}").first
+    marker.click()
+    expect(page).to_have_url(re.compile("#source-1$"))
+    entry = page.locator("#source-1")
+    expect(entry).to_be_in_viewport()
+    expect(entry.get_by_role("link", name=f"Read on {first.source.outlet_name}")).to_have_attribute(
+        "href", first.source.url
+    )
+
+    entry.locator(".backlink").first.click()
+    expect(page).to_have_url(re.compile("#cite-1-1$"))
+    expect(page.locator("#cite-1-1")).to_be_in_viewport()
+
+    count = Story.objects.published().filter(topic=topic).count()
+    page.get_by_role("link", name=f"See all {count} stories").click()
+    expect(page).to_have_url(re.compile(re.escape(topic.get_absolute_url()) + "$"))
+    expect(page.locator(".cards .card")).to_have_count(count)
+
+
+def test_pages_load_nothing_from_other_hosts(page, site_url, demo):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    story = Story.objects.published().first()
+    for path in ("/", story.topic.get_absolute_url(), story.get_absolute_url()):
+        page.goto(site_url + path)
+    assert requested
+    assert all(url.startswith(site_url) for url in requested), requested
+
+
+def test_a_story_reads_without_javascript(browser, site_url, demo):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    story = Story.objects.published().first()
+    page.goto(site_url + story.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
+    expect(page.get_by_role("heading", name="Sources")).to_be_visible()
+    context.close()
+
+
+def test_missing_page_is_styled(page, site_url, demo):
+    response = page.goto(site_url + "/no-such-topic/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("We can’t find that page")
+    expect(page.get_by_role("link", name="Go to the latest stories")).to_be_visible()
+    screenshot(page, "not-found")
