@@ -12,7 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# axe-core for the browser tests' accessibility checks. Without npm those
+# tests are skipped (CI has npm and requires them).
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the browser tests will be skipped (they also need Chromium)"; \
+	fi
+
+setup: $(STAMP) $(NODE_STAMP)
 
 ## Set everything up and serve the demo site on http://127.0.0.1:8000 (SQLite).
 run: $(STAMP)
@@ -21,7 +31,7 @@ run: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Set everything up and run the whole test suite (DATABASE_URL picks the database).
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	DEBUG=true $(BIN)/python -m pytest
 
 ## What CI checks besides the tests.
