@@ -10,6 +10,7 @@ admin.site.index_title = "Stories, topics and sources"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
+    path("sources/", include("sources.urls")),
     # Last: topic pages take every other first path segment.
     path("", include("stories.urls")),
 ]

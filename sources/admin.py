@@ -1,16 +1,105 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
+from django.shortcuts import render
+from django.utils.html import format_html
 
-from .models import Source
+from .models import Outlet, OutletDomain, Source
+
+
+class OutletDomainInline(admin.TabularInline):
+    model = OutletDomain
+    extra = 1
+
+
+@admin.register(Outlet)
+class OutletAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country", "domain_list", "source_count"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "domains__domain"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [OutletDomainInline]
+    actions = ["merge_outlets"]
+    fields = ["name", "slug", "kind", "country", "homepage", "description"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(source_count=models.Count("sources", distinct=True))
+            .prefetch_related("domains")
+            .order_by("name")
+        )
+
+    @admin.display(description="sources", ordering="source_count")
+    def source_count(self, outlet):
+        return outlet.source_count
+
+    @admin.display(description="domains")
+    def domain_list(self, outlet):
+        return ", ".join(d.domain for d in outlet.domains.all())
+
+    @admin.action(description="Merge selected outlets into one…")
+    def merge_outlets(self, request, queryset):
+        outlets = list(queryset)
+        if len(outlets) < 2:
+            self.message_user(request, "Select two or more outlets to merge.", messages.WARNING)
+            return None
+        target_pk = request.POST.get("merge_into")
+        target = next((o for o in outlets if str(o.pk) == target_pk), None)
+        if target is None:
+            # First step: ask which outlet the others fold into.
+            return render(
+                request,
+                "admin/sources/outlet/merge.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Merge outlets",
+                    "outlets": outlets,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        others = [o for o in outlets if o.pk != target.pk]
+        moved = target.merge(others)
+        self.message_user(
+            request,
+            f"Merged {', '.join(o.name for o in others)} into {target.name}: "
+            f"{moved} source(s) moved, {len(others)} outlet(s) removed.",
+            messages.SUCCESS,
+        )
+        return None
+
+
+class LinkHealthFilter(admin.SimpleListFilter):
+    title = "link health"
+    parameter_name = "link"
+
+    def lookups(self, request, model_admin):
+        return [("broken", "Broken"), ("unchecked", "Never checked"), ("ok", "Working")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "broken":
+            return queryset.broken()
+        if self.value() == "unchecked":
+            return queryset.filter(link_checked_at__isnull=True)
+        if self.value() == "ok":
+            return queryset.filter(link_checked_at__isnull=False, link_failures=0)
+        return queryset
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["outlet_name", "title", "url", "published_on", "story_count"]
-    search_fields = ["outlet_name", "title", "url"]
-    list_filter = ["outlet_name"]
-    fields = ["outlet_name", "title", "url", "author", "published_on"]
+    list_display = ["title", "outlet", "url", "published_on", "story_count", "link_ok"]
+    list_select_related = ["outlet"]
+    search_fields = ["outlet__name", "title", "url"]
+    list_filter = [LinkHealthFilter, "outlet__kind", "outlet"]
+    autocomplete_fields = ["outlet"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = ["link_health"]
+    fieldsets = [
+        (None, {"fields": ["url", "outlet", "title", "author", "published_on"]}),
+        ("Link health", {"fields": ["link_health", "archive_url"]}),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_story_count()
@@ -18,3 +107,24 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="stories", ordering="story_count")
     def story_count(self, source):
         return source.story_count
+
+    @admin.display(description="link OK", boolean=True)
+    def link_ok(self, source):
+        if source.link_checked_at is None:
+            return None
+        return not source.is_broken
+
+    @admin.display(description="last check")
+    def link_health(self, source):
+        if source.link_checked_at is None:
+            return "Not checked yet (python manage.py check_links)."
+        outcome = source.link_error or f"HTTP {source.link_status}"
+        text = format_html(
+            "{} on {}; {} failed check(s) in a row.",
+            outcome,
+            source.link_checked_at.strftime("%d %b %Y %H:%M"),
+            source.link_failures,
+        )
+        if source.link_final_url and source.link_final_url != source.url:
+            text = format_html("{} Redirects to {}.", text, source.link_final_url)
+        return text

@@ -1,9 +1,157 @@
+import datetime
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 
 from factlen.db import count_related
 
 from .normalize import InvalidURL, normalize_url
+
+# A source is broken after this many failed checks in a row: one failure is
+# as likely to be the site's bad minute as a dead link.
+BROKEN_AFTER = 3
+
+
+def host_of(url: str) -> str:
+    """The host a URL is published on, lowercase, without a leading `www.`."""
+    host = (normalize_url(url).split("/")[2]).split(":")[0]
+    return host.removeprefix("www.")
+
+
+def domain_candidates(host: str) -> list[str]:
+    """`news.bbc.co.uk` → [`news.bbc.co.uk`, `bbc.co.uk`, `co.uk`]: the host and
+    every parent domain, so an outlet's domain matches its subdomains. Whole
+    labels only, so `notreason.com` never matches `reason.com`."""
+    labels = host.removeprefix("www.").split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+class OutletQuerySet(models.QuerySet):
+    def for_url(self, url: str):
+        """The outlet publishing on the URL's domain (the most specific match), or None."""
+        candidates = domain_candidates(host_of(url))
+        match = (
+            OutletDomain.objects.filter(domain__in=candidates).select_related("outlet").order_by()
+        )
+        best = max(match, key=lambda d: len(d.domain), default=None)
+        return best.outlet if best else None
+
+    def with_published_story_count(self):
+        """Annotate `story_count`: published stories citing any of the outlet's sources."""
+        from stories.models import Citation, Story
+
+        citations = Citation.objects.filter(story__in=Story.objects.published())
+        return self.annotate(
+            story_count=count_related(citations, "source__outlet", distinct="story")
+        )
+
+    def cited(self):
+        """Outlets cited by at least one published story."""
+        return self.with_published_story_count().filter(story_count__gt=0)
+
+
+class Outlet(models.Model):
+    """A publication, broadcaster or body whose articles and documents stories cite."""
+
+    class Kind(models.TextChoices):
+        NEWSPAPER = "newspaper", "Newspaper"
+        MAGAZINE = "magazine", "Magazine"
+        WIRE = "wire", "Wire service"
+        BROADCASTER = "broadcaster", "Broadcaster"
+        TRADE = "trade", "Trade press"
+        THINK_TANK = "think_tank", "Think tank"
+        ADVOCACY = "advocacy", "Advocacy group"
+        GOVERNMENT = "government", "Government"
+        COURT = "court", "Court"
+        ACADEMIC = "academic", "Academic"
+        COMPANY = "company", "Company"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, help_text="As readers know it: “Larkport Ledger”.")
+    slug = models.SlugField(
+        max_length=100, unique=True, help_text="Its page's address: /sources/<slug>/."
+    )
+    homepage = models.URLField(blank=True, help_text="Optional.")
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind,
+        default=Kind.OTHER,
+        help_text="What sort of body it is; readers see the mix of kinds under each story.",
+    )
+    country = models.CharField(max_length=60, blank=True, help_text="Where it is based.")
+    description = models.TextField(
+        blank=True,
+        help_text="A short, factual description written by our editors: who owns or funds "
+        "it, what it covers. No ratings.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutletQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sources:outlet", kwargs={"slug": self.slug})
+
+    @classmethod
+    def for_source(cls, url: str, name: str) -> "Outlet":
+        """The outlet for a new source: matched by the URL's domain, else created
+        from `name` and that domain."""
+        outlet = cls.objects.for_url(url)
+        if outlet is None:
+            outlet = cls.objects.create(name=name, slug=unique_slug(cls, name))
+            OutletDomain.objects.create(outlet=outlet, domain=host_of(url))
+        return outlet
+
+    @transaction.atomic
+    def merge(self, others) -> int:
+        """Fold `others` into this outlet: their sources and domains move here and
+        they are deleted. Returns how many sources moved."""
+        others = [o for o in others if o.pk != self.pk]
+        moved = Source.objects.filter(outlet__in=others).update(outlet=self)
+        OutletDomain.objects.filter(outlet__in=others).update(outlet=self)
+        for field in ("homepage", "country", "description"):
+            if not getattr(self, field):
+                setattr(
+                    self, field, next((getattr(o, field) for o in others if getattr(o, field)), "")
+                )
+        self.save()
+        Outlet.objects.filter(pk__in=[o.pk for o in others]).delete()
+        return moved
+
+
+class OutletDomain(models.Model):
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text="e.g. larkportledger.example: also matches its subdomains.",
+    )
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self):
+        return self.domain
+
+    def save(self, *args, **kwargs):
+        self.domain = self.domain.strip().lower().removeprefix("www.").rstrip(".")
+        super().save(*args, **kwargs)
+
+
+def unique_slug(model, name: str) -> str:
+    base = slugify(name)[:90] or "outlet"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 class SourceQuerySet(models.QuerySet):
@@ -16,15 +164,26 @@ class SourceQuerySet(models.QuerySet):
         """Sources matching `url` once normalised (at most one, as URLs are unique)."""
         return self.filter(url=normalize_url(url))
 
+    def broken(self):
+        return self.filter(link_failures__gte=BROKEN_AFTER)
+
+    def stale(self, days: float):
+        """Sources not checked in the last `days` days (or never)."""
+        since = timezone.now() - datetime.timedelta(days=days)
+        return self.filter(
+            models.Q(link_checked_at__isnull=True) | models.Q(link_checked_at__lt=since)
+        )
+
 
 class Source(models.Model):
     """One article or document that stories cite, shared by every story citing it."""
 
-    outlet_name = models.CharField(
-        "outlet",
-        max_length=200,
-        help_text="The publication or body that published it, as readers know it: "
-        "“Larkport Ledger”, “City Council”.",
+    outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.PROTECT,
+        related_name="sources",
+        blank=True,
+        help_text="Leave empty to match the outlet by the URL's domain.",
     )
     title = models.CharField(
         "headline", max_length=500, help_text="The article's headline or the document's title."
@@ -40,13 +199,28 @@ class Source(models.Model):
     published_on = models.DateField(
         "published", null=True, blank=True, help_text="Optional: when the source appeared."
     )
+    archive_url = models.URLField(
+        "archived copy",
+        max_length=2000,
+        blank=True,
+        help_text="A copy in a web archive. Readers are sent there if the original breaks.",
+    )
+    link_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, help_text="HTTP status at the last check."
+    )
+    link_final_url = models.URLField(max_length=2000, blank=True, editable=False)
+    link_error = models.CharField(max_length=300, blank=True, editable=False)
+    link_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    link_failures = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="Failed checks in a row."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SourceQuerySet.as_manager()
 
     class Meta:
-        ordering = ["outlet_name", "title"]
+        ordering = ["outlet__name", "title"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(url__startswith="http://")
@@ -56,7 +230,7 @@ class Source(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.outlet_name}: {self.title}"
+        return f"{self.outlet.name}: {self.title}" if self.outlet_id else self.title
 
     def save(self, *args, **kwargs):
         # Normalise on every path (admin, import, shell) so a non-canonical URL
@@ -69,3 +243,18 @@ class Source(models.Model):
             self.url = normalize_url(self.url)
         except InvalidURL as exc:
             raise ValidationError({"url": str(exc)}) from None
+        if not self.outlet_id:
+            outlet = Outlet.objects.for_url(self.url)
+            if outlet is not None:
+                self.outlet = outlet
+            else:
+                raise ValidationError(
+                    {
+                        "outlet": f"No outlet publishes on {host_of(self.url)} yet: "
+                        "choose one, or add it with +."
+                    }
+                )
+
+    @property
+    def is_broken(self) -> bool:
+        return self.link_failures >= BROKEN_AFTER

@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+
+from sources.models import Source
 
 from .forms import CitationFormSet, TimelineEventForm
 from .models import Citation, KeyPoint, OpenQuestion, Story, TimelineEvent, Topic, Viewpoint
@@ -49,7 +51,7 @@ class CitationInline(admin.TabularInline):
     model = Citation
     formset = CitationFormSet
     extra = 0
-    fields = ["number", "source"]
+    fields = ["number", "source", "quote", "accessed"]
     autocomplete_fields = ["source"]
     verbose_name_plural = "sources cited ([n] in the body)"
 
@@ -90,6 +92,22 @@ class StoryAdmin(admin.ModelAdmin):
     @admin.display(description="live", boolean=True)
     def is_live(self, story):
         return story.is_live
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            broken = Source.objects.broken().filter(citations__story_id=object_id).distinct()
+            for source in broken.select_related("outlet"):
+                archived = (
+                    " Readers are shown its archived copy."
+                    if source.archive_url
+                    else (" It has no archived copy: add one, or cite another source.")
+                )
+                messages.warning(
+                    request,
+                    f"This story cites a broken link: {source.outlet.name}, “{source.title}” "
+                    f"({source.url}) failed {source.link_failures} checks in a row.{archived}",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def view_on_site(self, story):
         return story.get_absolute_url() if story.is_live else None

@@ -12,6 +12,7 @@ from factlen.db import count_related
 
 from .markdown import render_body_with_anchors
 from .partial_dates import PRECISIONS, PartialDate
+from .source_mix import SourceMix
 
 # Topic pages live at /<topic>/, so a topic may not take a name the site uses
 # for its own pages (a test keeps this list in step with the URL patterns).
@@ -107,7 +108,7 @@ class StoryQuerySet(models.QuerySet):
             "key_points",
             "open_questions",
             "timeline_events",
-            models.Prefetch("citations", Citation.objects.select_related("source")),
+            models.Prefetch("citations", Citation.objects.select_related("source__outlet")),
         )
 
 
@@ -184,13 +185,18 @@ class Story(models.Model):
 
     @cached_property
     def _rendered_body(self):
-        outlets = {c.number: c.source.outlet_name for c in self.citations.all()}
+        outlets = {c.number: c.source.outlet.name for c in self.citations.all()}
         return render_body_with_anchors(self.body, outlets)
 
     @property
     def body_html(self):
         """The body as safe HTML, markers linked to this story's sources."""
         return self._rendered_body[0]
+
+    @cached_property
+    def source_mix(self):
+        """What the story rests on, from the citations the page already loaded."""
+        return SourceMix.of([c.source for c in self.citations.all()])
 
     @property
     def cited_sources(self):
@@ -284,6 +290,14 @@ class Citation(models.Model):
     source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="citations")
     number = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1)], help_text="[n] in the body points here."
+    )
+    quote = models.TextField(
+        blank=True,
+        help_text="Optional: what the story takes from the source, a short quote or the "
+        "claim it supports. Shown in the sources list.",
+    )
+    accessed = models.DateField(
+        null=True, blank=True, help_text="Optional: when we last read the source."
     )
 
     class Meta:

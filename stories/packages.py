@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from sources.models import Source
+from sources.models import Outlet, Source
 from sources.normalize import InvalidURL, normalize_url
 
 from .citations import markers_in
@@ -42,7 +42,9 @@ STORY_KEYS = [
 ]  # fmt: skip
 REQUIRED_KEYS = {"format", "slug", "title", "dek", "label", "topic", "status"}
 VIEWPOINT_KEYS = ["label", "stance", "holders", "summary", "detail"]
-SOURCE_KEYS = ["n", "outlet", "title", "url", "author", "published"]
+SOURCE_KEYS = [
+    "n", "outlet", "title", "url", "author", "published", "quote", "accessed", "archive_url",
+]  # fmt: skip
 
 
 class PackageInvalid(Exception):
@@ -91,6 +93,36 @@ class _Reader:
             self.fail(path, f"longer than {max_length} characters ({len(value)})")
         return value
 
+    def url(self, value, path, *, blank=False) -> str | None:
+        """A normalised http(s) URL, or None (with a problem unless blank is allowed)."""
+        if blank and value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            self.fail(path, f"expected a string, got {_kind(value)}")
+            return None
+        try:
+            url = normalize_url(value)
+        except InvalidURL as exc:
+            self.fail(path, str(exc))
+            return None
+        if len(url) > _max_length(Source, "url"):
+            self.fail(path, f"longer than {_max_length(Source, 'url')} characters")
+            return None
+        return url
+
+    def date(self, value, path) -> datetime.date | None:
+        """An optional YYYY-MM-DD date; empty or absent is None."""
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not _DATE.match(value):
+            self.fail(path, f"{value!r} is not a date (use YYYY-MM-DD)")
+            return None
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError as exc:
+            self.fail(path, f"{value!r} is not a date ({exc})")
+            return None
+
     def items(self, value, path) -> list:
         if value is None:
             return []
@@ -132,6 +164,9 @@ class SourceEntry:
     url: str
     author: str = ""
     published: datetime.date | None = None
+    quote: str = ""
+    accessed: datetime.date | None = None
+    archive_url: str = ""
 
 
 @dataclass
@@ -294,37 +329,16 @@ def _parse_sources(value, r: _Reader) -> list[SourceEntry] | None:
             r.fail(f"{path}.n", f"expected a whole number from 1, got {number!r}")
             ok = False
             number = None
-        url = item.get("url")
-        if not isinstance(url, str):
-            r.fail(f"{path}.url", f"expected a string, got {_kind(url)}")
-            url = None
-        else:
-            try:
-                url = normalize_url(url)
-            except InvalidURL as exc:
-                r.fail(f"{path}.url", str(exc))
-                url = None
-            else:
-                if len(url) > _max_length(Source, "url"):
-                    r.fail(f"{path}.url", "longer than 2000 characters")
-        published = item.get("published") or None
-        if published is not None:
-            if not isinstance(published, str) or not _DATE.match(published):
-                r.fail(f"{path}.published", f"{published!r} is not a date (use YYYY-MM-DD)")
-                published = None
-            else:
-                try:
-                    published = datetime.date.fromisoformat(published)
-                except ValueError as exc:
-                    r.fail(f"{path}.published", f"{item['published']!r} is not a date ({exc})")
-                    published = None
         entry = SourceEntry(
             number=number,
             outlet=r.text(item.get("outlet", ""), f"{path}.outlet", max_length=200),
             title=r.text(item.get("title", ""), f"{path}.title", max_length=500),
-            url=url,
+            url=r.url(item.get("url"), f"{path}.url"),
             author=r.text(item.get("author"), f"{path}.author", max_length=200, blank=True),
-            published=published,
+            published=r.date(item.get("published"), f"{path}.published"),
+            quote=r.text(item.get("quote"), f"{path}.quote", max_length=2000, blank=True),
+            accessed=r.date(item.get("accessed"), f"{path}.accessed"),
+            archive_url=r.url(item.get("archive_url"), f"{path}.archive_url", blank=True) or "",
         )
         entries.append(entry)
 
@@ -400,16 +414,29 @@ def import_package(data: Any) -> ImportResult:
     )
     citations = []
     for entry in package.sources:
-        source, _ = Source.objects.get_or_create(
-            url=entry.url,
-            defaults={
-                "outlet_name": entry.outlet,
-                "title": entry.title,
-                "author": entry.author,
-                "published_on": entry.published,
-            },
+        source = Source.objects.filter(url=entry.url).first()
+        if source is None:
+            source = Source.objects.create(
+                url=entry.url,
+                outlet=Outlet.for_source(entry.url, entry.outlet),
+                title=entry.title,
+                author=entry.author,
+                published_on=entry.published,
+                archive_url=entry.archive_url,
+            )
+        elif entry.archive_url and not source.archive_url:
+            # A shared source keeps what it has; a package may only fill a gap.
+            source.archive_url = entry.archive_url
+            source.save(update_fields=["archive_url", "updated_at"])
+        citations.append(
+            Citation(
+                story=story,
+                source=source,
+                number=entry.number,
+                quote=entry.quote,
+                accessed=entry.accessed,
+            )
         )
-        citations.append(Citation(story=story, source=source, number=entry.number))
     Citation.objects.bulk_create(citations)
     return ImportResult(story=story, created=created)
 
@@ -439,18 +466,28 @@ def export_package(story: Story) -> dict:
         ],
         "timeline": [{"date": e.when.iso(), "text": e.text} for e in story.timeline_events.all()],
         "unknowns": [q.text for q in story.open_questions.all()],
-        "sources": [
-            {
-                "n": c.number,
-                "outlet": c.source.outlet_name,
-                "title": c.source.title,
-                "url": c.source.url,
-                "author": c.source.author,
-                "published": c.source.published_on.isoformat() if c.source.published_on else "",
-            }
-            for c in story.citations.select_related("source")
-        ],
+        "sources": [_export_source(c) for c in story.citations.select_related("source__outlet")],
     }
+
+
+def _export_source(citation: Citation) -> dict:
+    source = citation.source
+    entry = {
+        "n": citation.number,
+        "outlet": source.outlet.name,
+        "title": source.title,
+        "url": source.url,
+        "author": source.author,
+        "published": source.published_on.isoformat() if source.published_on else "",
+    }
+    # Optional details are written only when present, keeping packages short.
+    if citation.quote:
+        entry["quote"] = citation.quote
+    if citation.accessed:
+        entry["accessed"] = citation.accessed.isoformat()
+    if source.archive_url:
+        entry["archive_url"] = source.archive_url
+    return entry
 
 
 def _format_time(value: datetime.datetime | None) -> str | None:

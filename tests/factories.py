@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from sources.models import Source
+from sources.models import Outlet, Source
 from stories.models import Citation, KeyPoint, OpenQuestion, Story, TimelineEvent, Topic, Viewpoint
 
 
@@ -28,11 +28,21 @@ class TopicFactory(factory.django.DjangoModelFactory):
     description = "Stories about this topic."
 
 
+class OutletFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Outlet
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Outlet {n}")
+    slug = factory.Sequence(lambda n: f"outlet-{n}")
+    kind = Outlet.Kind.NEWSPAPER
+
+
 class SourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Source
 
-    outlet_name = factory.Sequence(lambda n: f"Outlet {n}")
+    outlet = factory.SubFactory(OutletFactory)
     title = factory.Sequence(lambda n: f"Headline number {n}")
     url = factory.Sequence(lambda n: f"https://news{n}.example/articles/{n}")
 

@@ -68,7 +68,7 @@ def test_citation_markers_announce_the_source_and_its_outlet(page, site_url, pag
     story = Story.objects.published().get(pk=Story.objects.published().first().pk)
     first = story.citations.get(number=1)
     page.goto(site_url + story.get_absolute_url())
-    marker = page.get_by_role("link", name=f"Source 1: {first.source.outlet_name}").first
+    marker = page.get_by_role("link", name=f"Source 1: {first.source.outlet.name}").first
     expect(marker).to_be_visible()
     expect(marker).to_have_attribute("href", "#source-1")
 

@@ -19,8 +19,8 @@ def newsroom(live_server):
     UserFactory(username="alice", is_staff=True, is_superuser=True)
     TopicFactory(slug="cities", name="Cities")
     return [
-        SourceFactory(outlet_name="Larkport Ledger", title="Council backs bus lanes"),
-        SourceFactory(outlet_name="Harbour Radio", title="Drivers fear parking loss"),
+        SourceFactory(outlet__name="Larkport Ledger", title="Council backs bus lanes"),
+        SourceFactory(outlet__name="Harbour Radio", title="Drivers fear parking loss"),
     ]
 
 

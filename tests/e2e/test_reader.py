@@ -32,12 +32,12 @@ def test_reader_goes_home_to_topic_to_story_and_follows_citations(page, site_url
     screenshot(page, "story")
 
     first = story.citations.get(number=1)
-    marker = page.get_by_role("link", name=f"Source 1: {first.source.outlet_name}").first
+    marker = page.get_by_role("link", name=f"Source 1: {first.source.outlet.name}").first
     marker.click()
     expect(page).to_have_url(re.compile("#source-1$"))
     entry = page.locator("#source-1")
     expect(entry).to_be_in_viewport()
-    expect(entry.get_by_role("link", name=f"Read on {first.source.outlet_name}")).to_have_attribute(
+    expect(entry.get_by_role("link", name=f"Read on {first.source.outlet.name}")).to_have_attribute(
         "href", first.source.url
     )
 

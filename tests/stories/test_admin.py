@@ -3,7 +3,7 @@ import pytest
 from sources.models import Source
 from stories.models import Story
 
-from ..factories import SourceFactory, StoryFactory
+from ..factories import OutletFactory, SourceFactory, StoryFactory
 
 INLINES = ["viewpoints", "key_points", "timeline_events", "open_questions", "citations"]
 
@@ -186,7 +186,7 @@ def test_source_list_counts_citing_stories_and_searches_by_outlet(editor_client,
     response = editor_client.get("/admin/sources/source/")
     row = response.context["cl"].result_list.get(pk=source.pk)
     assert row.story_count == 2
-    found = editor_client.get(f"/admin/sources/source/?q={source.outlet_name}")
+    found = editor_client.get(f"/admin/sources/source/?q={source.outlet.name}")
     assert source in found.context["cl"].result_list
 
 
@@ -208,19 +208,19 @@ def test_sources_are_picked_by_autocomplete(editor_client, published_story):
 
 @pytest.mark.django_db
 def test_a_source_added_in_the_admin_is_stored_normalised(editor_client):
+    ledger = OutletFactory(name="Larkport Ledger")
+    ledger.domains.create(domain="ledger.example")
     response = editor_client.post(
         "/admin/sources/source/add/",
-        {
-            "outlet_name": "Larkport Ledger",
-            "title": "Buses",
-            "url": "HTTPS://Ledger.example/buses/?utm_source=x",
-        },
+        {"title": "Buses", "url": "HTTPS://www.Ledger.example/buses/?utm_source=x"},
     )
     assert response.status_code == 302
-    assert Source.objects.get().url == "https://ledger.example/buses"
+    source = Source.objects.get()
+    assert source.url == "https://www.ledger.example/buses"
+    assert source.outlet == ledger  # matched by domain
     again = editor_client.post(
         "/admin/sources/source/add/",
-        {"outlet_name": "Ledger", "title": "Buses", "url": "https://ledger.example/buses/"},
+        {"title": "Buses", "url": "https://www.ledger.example/buses/"},
     )
     assert again.status_code == 200
     assert "Source with this URL already exists." in again.content.decode()

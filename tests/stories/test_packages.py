@@ -39,7 +39,7 @@ def test_a_valid_package_creates_the_story_with_everything_in_it():
     assert [q.text for q in story.open_questions.all()] == [
         "Whether compensation covers lost catch."
     ]
-    assert [(c.number, c.source.outlet_name) for c in story.citations.all()] == [
+    assert [(c.number, c.source.outlet.name) for c in story.citations.all()] == [
         (1, "Tidewater Courier"),
         (2, "Northshore Radio"),
     ]

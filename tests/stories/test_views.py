@@ -66,7 +66,7 @@ def test_every_citation_link_points_at_a_source_entry_on_the_page(client, publis
     for target in targets:
         assert f'<li id="{target}"' in html
     first = published_story.citations.get(number=1).source
-    assert f'aria-label="Source 1: {first.outlet_name}"' in html
+    assert f'aria-label="Source 1: {first.outlet.name}"' in html
     assert f'href="{first.url}"' in html
 
 

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from stories.models import Citation, Story
+
+from .models import Outlet
+
+
+def outlet_list(request):
+    """Every outlet a published story cites, with how many stories cite it."""
+    outlets = Outlet.objects.cited().order_by("name")
+    kinds = {value: label for value, label in Outlet.Kind.choices}
+    kind = request.GET.get("kind")
+    if kind in kinds:
+        outlets = outlets.filter(kind=kind)
+    else:
+        kind = None
+    context = {"outlets": outlets, "kinds": Outlet.Kind.choices, "current_kind": kind}
+    return render(request, "sources/outlet_list.html", context)
+
+
+def outlet_detail(request, slug):
+    outlet = get_object_or_404(Outlet.objects.with_published_story_count(), slug=slug)
+    if not outlet.story_count:
+        # Only outlets behind published stories have a public page: a draft's
+        # sources are not yet news.
+        return render(request, "404.html", status=404)
+    cited_here = Citation.objects.filter(source__outlet=outlet).select_related("source")
+    stories = (
+        Story.objects.published()
+        .filter(pk__in=cited_here.values("story"))
+        .for_cards()
+        .prefetch_related(Prefetch("citations", cited_here, to_attr="outlet_citations"))
+    )
+    page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "sources/outlet_detail.html", {"outlet": outlet, "page": page})
