@@ -78,6 +78,13 @@ def check_url(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> LinkResult:
     return LinkResult(url, outcome, status=status, final_url=final)
 
 
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return ""  # check_url reports what is wrong with it
+
+
 def check_urls(
     urls,
     *,
@@ -93,7 +100,7 @@ def check_urls(
     """
     by_host = defaultdict(list)
     for url in urls:
-        by_host[urlsplit(url).netloc.lower()].append(url)
+        by_host[_host(url)].append(url)
     results = queue.Queue()
 
     def visit(host_urls):

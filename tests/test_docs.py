@@ -32,6 +32,16 @@ def test_every_demo_package_matches_the_schema(path):
     jsonschema.validate(json.loads(path.read_text()), SCHEMA)
 
 
+def test_optional_citation_details_match_the_schema():
+    data = package_data()
+    data["sources"][0] |= {
+        "quote": "q",
+        "accessed": "2026-11-19",
+        "archive_url": "https://a.example/x",
+    }
+    jsonschema.validate(data, SCHEMA)
+
+
 def test_the_schema_rejects_what_import_rejects():
     bad = package_data()
     bad["sources"][0]["url"] = "javascript:alert(1)"

@@ -17,6 +17,8 @@ def pages(live_server):
         "home": "/",
         "topic": story.topic.get_absolute_url(),
         "story": story.get_absolute_url(),
+        "sources": "/sources/",
+        "outlet": story.citations.first().source.outlet.get_absolute_url(),
         "not found": "/no-such-topic/",
     }
 

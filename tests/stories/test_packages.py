@@ -208,3 +208,52 @@ def test_parse_package_returns_typed_values():
     package = parse_package(package_data())
     assert package.timeline[1][0].precision == "month"
     assert package.sources[0].published == datetime.date(2026, 10, 15)
+
+
+def with_citation_details(data):
+    data["sources"][0] |= {
+        "quote": "The lease was approved 4–1.",
+        "accessed": "2026-11-19",
+        "archive_url": "https://archive.example/web/2026/wind-lease",
+    }
+    return data
+
+
+def test_citation_details_round_trip():
+    story = import_package(with_citation_details(package_data())).story
+    citation = story.citations.get(number=1)
+    assert citation.quote == "The lease was approved 4–1."
+    assert citation.accessed == datetime.date(2026, 11, 19)
+    assert citation.source.archive_url == "https://archive.example/web/2026/wind-lease"
+    first = export_package(story)
+    assert first == with_citation_details(package_data())
+    assert "quote" not in first["sources"][1]  # absent details stay absent
+    Story.objects.all().delete()
+    assert export_package(import_package(copy.deepcopy(first)).story) == first
+
+
+def test_a_package_fills_a_missing_archive_url_but_never_replaces_one():
+    import_package(package_data())
+    import_package(with_citation_details(package_data()))
+    source = Source.objects.get(url__contains="wind-lease")
+    assert source.archive_url == "https://archive.example/web/2026/wind-lease"
+    other = with_citation_details(package_data(slug="other"))
+    other["sources"][0]["archive_url"] = "https://another-archive.example/x"
+    import_package(other)
+    source.refresh_from_db()
+    assert source.archive_url == "https://archive.example/web/2026/wind-lease"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("accessed", "yesterday", "sources[0].accessed: 'yesterday' is not a date"),
+        ("archive_url", "javascript:alert(1)", "sources[0].archive_url: only http and https"),
+        ("quote", 7, "sources[0].quote: expected a string, got a number"),
+    ],
+)
+def test_bad_citation_details_are_refused(field, value, expected):
+    data = package_data()
+    data["sources"][0][field] = value
+    assert any(p.startswith(expected) for p in problems_of(data))
+    assert_nothing_written()

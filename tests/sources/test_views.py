@@ -1,0 +1,172 @@
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sources.models import BROKEN_AFTER, Outlet
+
+from ..factories import OutletFactory, SourceFactory, StoryFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+LIST_BUDGET = 3
+DETAIL_BUDGET = 5
+
+
+def cite(story, *sources):
+    for number, source in enumerate(sources, start=1):
+        story.citations.create(source=source, number=number)
+
+
+@pytest.fixture
+def cited():
+    """Two outlets cited by published stories, one cited only by a draft."""
+    ledger = OutletFactory(name="Larkport Ledger", slug="ledger", kind=Outlet.Kind.NEWSPAPER)
+    council = OutletFactory(name="City Council", slug="council", kind=Outlet.Kind.GOVERNMENT)
+    secret = OutletFactory(name="Draft Only", slug="draft-only")
+    topic = TopicFactory(slug="cities", name="Cities")
+    a = StoryFactory(topic=topic, title="Bus lanes")
+    b = StoryFactory(
+        topic=topic, title="Rezoning", published_at=a.published_at - datetime.timedelta(days=2)
+    )
+    draft = StoryFactory(topic=topic, title="Unpublished", draft=True)
+    minutes = SourceFactory(outlet=council, title="Minutes of 14 October")
+    cite(a, SourceFactory(outlet=ledger, title="Council backs lanes"), minutes)
+    cite(b, minutes)
+    cite(draft, SourceFactory(outlet=secret), SourceFactory(outlet=ledger, title="Secret"))
+    return {"ledger": ledger, "council": council, "secret": secret, "a": a, "b": b}
+
+
+def test_sources_page_lists_outlets_cited_by_published_stories_with_counts(client, cited):
+    html = client.get("/sources/").content.decode()
+    rows = re.findall(
+        r'<th scope="row"><a href="/sources/([\w-]+)/">.*?<td class="num">(\d+)</td>', html, re.S
+    )
+    assert rows == [("council", "2"), ("ledger", "1")]
+    assert "Draft Only" not in html
+    assert "Government" in html and "Newspaper" in html
+
+
+def test_sources_page_filters_by_kind(client, cited):
+    html = client.get("/sources/?kind=government").content.decode()
+    assert "City Council" in html
+    assert "Larkport Ledger" not in html
+    assert 'href="?kind=government" aria-current="page"' in html
+    everything = client.get("/sources/?kind=nonsense").content.decode()
+    assert "City Council" in everything and "Larkport Ledger" in everything
+
+
+def test_outlet_page_shows_its_details_and_the_stories_citing_it_newest_first(client, cited):
+    cited["council"].description = "The elected council of Larkport."
+    cited["council"].country = "Tidewater"
+    cited["council"].save()
+    html = client.get("/sources/council/").content.decode()
+    assert "<h1>City Council</h1>" in html
+    assert "The elected council of Larkport." in html
+    assert "Government · Tidewater" in html
+    titles = re.findall(r'class="card-title"><a href="[^"]+">([^<]+)</a>', html)
+    assert titles == ["Bus lanes", "Rezoning"]
+    assert (
+        f'href="{cited["a"].get_absolute_url()}#source-2">[2]</a> <cite>Minutes of 14 October'
+        in html
+    )
+    assert "Council backs lanes" not in html  # only this outlet's headlines
+
+
+def test_outlet_page_hides_drafts_and_outlets_cited_only_by_drafts(client, cited):
+    assert client.get("/sources/draft-only/").status_code == 404
+    html = client.get("/sources/ledger/").content.decode()
+    assert "Unpublished" not in html and "Secret" not in html
+    assert client.get("/sources/nobody/").status_code == 404
+
+
+def build(size):
+    topic = TopicFactory()
+    outlets = [OutletFactory(kind=Outlet.Kind.values[i % 12]) for i in range(size)]
+    for _ in range(size):
+        story = StoryFactory(topic=topic)
+        cite(story, *[SourceFactory(outlet=outlet) for outlet in outlets])
+    return outlets[0]
+
+
+@pytest.mark.parametrize(("page", "budget"), [("list", LIST_BUDGET), ("detail", DETAIL_BUDGET)])
+def test_outlet_pages_run_a_fixed_number_of_queries(client, page, budget):
+    counts = []
+    for size in (2, 8):
+        outlet = build(size)
+        url = "/sources/" if page == "list" else outlet.get_absolute_url()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= budget, counts
+
+
+def test_story_page_shows_the_source_mix(client, cited):
+    ledger, council = cited["ledger"], cited["council"]
+    story = StoryFactory(topic=cited["a"].topic)
+    cite(
+        story,
+        SourceFactory(outlet=ledger, published_on=datetime.date(2026, 10, 3)),
+        SourceFactory(outlet=ledger, published_on=datetime.date(2026, 11, 19)),
+        SourceFactory(outlet=council),
+        SourceFactory(outlet=OutletFactory(kind=Outlet.Kind.WIRE)),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(story.get_absolute_url()).content.decode()
+    assert "4 sources from 3 outlets, published" in html
+    assert '<time datetime="2026-10-03">3 Oct 2026</time> to <time datetime="2026-11-19">' in html
+    legend = re.findall(r'aria-hidden="true"></span>([^<]+)</li>', html)
+    assert legend == ["Newspaper: 2", "Government: 1", "Wire service: 1"]
+    assert re.findall(r'<rect class="kind-(\w+)" x="([\d.]+)" y="0" width="([\d.]+)"', html) == [
+        ("newspaper", "0", "50"),
+        ("government", "50", "25"),
+        ("wire", "75", "25"),
+    ]
+    assert len(queries) <= 10  # the story page's budget: the mix costs no query
+
+
+def test_a_broken_source_links_its_archived_copy_and_says_the_original_is_gone(client, cited):
+    story = cited["a"]
+    source = story.citations.get(number=1).source
+    source.archive_url = "https://archive.example/web/2026/council-backs-lanes"
+    source.link_failures = BROKEN_AFTER - 1
+    source.save()
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "Archived copy" not in html  # not yet broken: the original is what we link
+    source.link_failures = BROKEN_AFTER
+    source.save()
+    html = client.get(story.get_absolute_url()).content.decode()
+    entry = html[html.index('id="source-1"') : html.index('id="source-2"')]
+    assert "The original is unavailable; an archived copy remains." in entry
+    assert f'href="{source.archive_url}" rel="noopener noreferrer">Archived copy' in entry
+    assert f'href="{source.url}"' in entry  # the original stays beside it
+
+
+def test_the_sources_list_shows_the_quote_and_access_date(client, cited):
+    citation = cited["a"].citations.get(number=1)
+    citation.quote = "The committee voted 6–3 <b>in favour</b>."
+    citation.accessed = datetime.date(2026, 11, 20)
+    citation.save()
+    html = client.get(cited["a"].get_absolute_url()).content.decode()
+    assert '<blockquote class="source-quote">The committee voted 6–3 &lt;b&gt;in favour' in html
+    assert 'Accessed <time datetime="2026-11-20">20 Nov 2026</time>' in html
+
+
+def test_the_story_change_page_warns_of_a_broken_source(editor_client, cited):
+    source = cited["a"].citations.get(number=1).source
+    source.link_failures = BROKEN_AFTER
+    source.save()
+    html = editor_client.get(f"/admin/stories/story/{cited['a'].pk}/change/").content.decode()
+    assert "This story cites a broken link: Larkport Ledger, “Council backs lanes”" in html
+    assert "It has no archived copy" in html
+    other = editor_client.get(f"/admin/stories/story/{cited['b'].pk}/change/").content.decode()
+    assert "broken link" not in other
+
+
+def test_the_source_list_in_the_admin_filters_broken_links(editor_client, cited):
+    source = cited["a"].citations.get(number=1).source
+    source.link_failures = BROKEN_AFTER
+    source.save()
+    response = editor_client.get("/admin/sources/source/?link=broken")
+    assert list(response.context["cl"].result_list) == [source]
