@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from sources.models import Source
+from sources.models import Outlet, Source
 from stories.models import Story, Topic
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,10 @@ def test_demo_content_exercises_every_section_of_a_story_page():
     assert {e.precision for s in stories for e in s.timeline_events.all()} >= {"month", "year"}
     # Sources are shared between stories, as in real coverage.
     assert Source.objects.with_story_count().filter(story_count__gte=2).exists()
+    # Every source is matched to a described outlet of a real kind.
+    assert not Outlet.objects.filter(sources__isnull=False, kind=Outlet.Kind.OTHER).exists()
+    assert not Outlet.objects.filter(description="").exists()
+    assert Outlet.objects.values("kind").distinct().count() >= 6
 
 
 def test_every_demo_story_page_renders(client):

@@ -5,10 +5,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
+from sources.models import Outlet, OutletDomain
 from stories.packages import import_package
 
-PACKAGES = Path(__file__).resolve().parents[2] / "demo" / "packages"
+DEMO = Path(__file__).resolve().parents[2] / "demo"
+PACKAGES = DEMO / "packages"
+OUTLETS = DEMO / "outlets.json"
 ADMIN_USERNAME = "admin"
 
 
@@ -26,11 +30,22 @@ class Command(BaseCommand):
             "password is generated once and kept in data/demo-admin-password.",
         )
 
+    @transaction.atomic
     def handle(self, *args, admin, **options):
+        # Outlets first, so the stories' sources match them by domain.
+        outlets = json.loads(OUTLETS.read_text(encoding="utf-8"))
+        for entry in outlets:
+            domains = entry.pop("domains")
+            outlet, _ = Outlet.objects.update_or_create(slug=entry["slug"], defaults=entry)
+            for domain in domains:
+                OutletDomain.objects.update_or_create(domain=domain, defaults={"outlet": outlet})
         files = sorted(PACKAGES.glob("*.json"))
         for path in files:
             import_package(json.loads(path.read_text(encoding="utf-8")))
-        self.stdout.write(f"Demo content: {len(files)} stories loaded from {PACKAGES}.")
+        self.stdout.write(
+            f"Demo content: {len(outlets)} outlets and {len(files)} stories "
+            f"loaded from {PACKAGES.parent}."
+        )
         if admin:
             password = self.ensure_admin()
             self.stdout.write(
