@@ -72,7 +72,7 @@ class Outlet(models.Model):
 
     name = models.CharField(max_length=200, help_text="As readers know it: “Larkport Ledger”.")
     slug = models.SlugField(
-        max_length=100, unique=True, help_text="Its page's address: /sources/<slug>/."
+        max_length=100, unique=True, help_text="Its page's address, as in /sources/this-slug/."
     )
     homepage = models.URLField(blank=True, help_text="Optional.")
     kind = models.CharField(
@@ -239,10 +239,17 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        if not self.url:
+            return  # the URL field has already said what is wrong
         try:
             self.url = normalize_url(self.url)
         except InvalidURL as exc:
             raise ValidationError({"url": str(exc)}) from None
+        existing = Source.objects.filter(url=self.url).exclude(pk=self.pk).first()
+        if existing:
+            raise ValidationError(
+                {"url": f"Already a source: {existing} (#{existing.pk}). Cite that one."}
+            )
         if not self.outlet_id:
             outlet = Outlet.objects.for_url(self.url)
             if outlet is not None:

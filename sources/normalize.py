@@ -64,7 +64,7 @@ def normalize_url(url: str) -> str:
     if not scheme or not parts.netloc:
         raise InvalidURL("not a URL (it needs to start with https:// or http://)")
     host = (parts.hostname or "").lower().rstrip(".")
-    if not host or ("." not in host.strip("[]") and host != "localhost"):
+    if not host or "." not in host.strip("[]"):
         raise InvalidURL("not a URL (the host name is missing or incomplete)")
     netloc = host if ":" not in host else f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:

@@ -1,8 +1,7 @@
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
+from factlen.pagination import page_or_404
 from stories.models import Citation, Story
 
 from .models import Outlet
@@ -34,5 +33,5 @@ def outlet_detail(request, slug):
         .for_cards()
         .prefetch_related(Prefetch("citations", cited_here, to_attr="outlet_citations"))
     )
-    page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_or_404(request, stories)
     return render(request, "sources/outlet_detail.html", {"outlet": outlet, "page": page})

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 
 from sources.models import Source
 
@@ -20,15 +22,23 @@ class TopicAdmin(admin.ModelAdmin):
         return topic.story_count
 
 
+ROOMY_TEXT = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
+
+
 class ViewpointInline(admin.StackedInline):
     model = Viewpoint
     extra = 0
     fields = [("label", "holders", "position"), "stance", "summary", "detail"]
+    formfield_overrides = {
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 90})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 5, "cols": 90})},
+    }
 
 
 class KeyPointInline(admin.TabularInline):
     model = KeyPoint
     extra = 0
+    formfield_overrides = ROOMY_TEXT
     fields = ["text", "position"]
     verbose_name_plural = "key points"
 
@@ -36,6 +46,7 @@ class KeyPointInline(admin.TabularInline):
 class OpenQuestionInline(admin.TabularInline):
     model = OpenQuestion
     extra = 0
+    formfield_overrides = ROOMY_TEXT
     fields = ["text", "position"]
     verbose_name_plural = "what we don't know"
 
@@ -61,7 +72,7 @@ class StoryAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
     list_filter = ["status", "topic", "tags"]
     list_select_related = ["topic"]
-    search_fields = ["title", "dek", "body"]
+    search_fields = ["title", "slug", "dek", "body", "byline", "label"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
     inlines = [
@@ -82,6 +93,11 @@ class StoryAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["created_at", "updated_at"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 28, "cols": 100})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_source_count()
 
@@ -92,6 +108,17 @@ class StoryAdmin(admin.ModelAdmin):
     @admin.display(description="live", boolean=True)
     def is_live(self, story):
         return story.is_live
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # Marker problems are found by the citations formset, far down the page;
+        # show them on the Body field too, where the editor will fix them.
+        form = context["adminform"].form
+        for inline in context.get("inline_admin_formsets", []):
+            formset = inline.formset
+            if isinstance(formset, CitationFormSet) and formset.is_bound:
+                for error in formset.non_form_errors():
+                    form.add_error("body", error)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":

@@ -21,10 +21,17 @@ def citation_problems(body: str, numbers: list[int]) -> list[str]:
     """What is wrong between the body's markers and the story's citation numbers.
 
     `numbers` are the numbers of the story's citations (duplicates included).
-    An empty list means every marker resolves to exactly one citation.
+    An empty list means the citations run 1..n and every marker resolves to
+    exactly one of them (the rule story packages follow too).
     """
     problems = []
     counts = Counter(numbers)
+    missing = sorted(set(range(1, len(counts) + 1)) - set(counts))
+    if missing:
+        problems.append(
+            f"Citations are numbered 1 to {len(counts)} with no gap; "
+            f"number {', '.join(map(str, missing))} is missing."
+        )
     for number, count in sorted(counts.items()):
         if count > 1:
             problems.append(

@@ -24,7 +24,7 @@ ALLOWED_TAGS = {
     "code", "pre", "a", "sup", "br", "hr",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "id", "aria-label", "title"},
+    "a": {"href", "id", "aria-label", "title", "rel"},
     "sup": {"class"},
     "blockquote": {"class"},
     "ol": {"start"},
@@ -44,6 +44,9 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     if not match or state.src[match.end() : match.end() + 1] == "(":
         return False
     if not silent:
+        # "weekdays [1]" renders as "weekdays[1]": a marker belongs to its word
+        # and must not wrap onto a line of its own.
+        state.pending = state.pending.rstrip(" ")
         token = state.push("citation", "", 0)
         token.meta = {"number": int(match.group(1))}
     state.pos = match.end()
@@ -65,6 +68,11 @@ def _render_citation(self, tokens, idx, options, env) -> str:
     )
 
 
+def _render_link_open(self, tokens, idx, options, env) -> str:
+    tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
+    return self.renderToken(tokens, idx, options, env)
+
+
 def _shift_headings(state) -> None:
     """The page's <h1> is the headline, so body headings start at <h2>."""
     for token in state.tokens:
@@ -79,6 +87,7 @@ def _parser() -> MarkdownIt:
     md.enable(["replacements", "smartquotes"])
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.add_render_rule("citation", _render_citation)
+    md.add_render_rule("link_open", _render_link_open)
     md.core.ruler.push("factlen_blocks", _shift_headings)
     return md
 
@@ -118,6 +127,6 @@ def render_body_with_anchors(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
+        link_rel=None,  # set on external links by _render_link_open; in-page ones need none
     )
     return mark_safe(clean), anchors

@@ -52,7 +52,7 @@ class Topic(models.Model):
         max_length=80,
         unique=True,
         validators=[validate_topic_slug],
-        help_text="The topic's address: /<slug>/. Changing it breaks links to its stories.",
+        help_text="The topic's address, as in /ai/. Changing it breaks links to its stories.",
     )
     description = models.CharField(
         max_length=300,
@@ -121,7 +121,8 @@ class Story(models.Model):
     slug = models.SlugField(
         max_length=100,
         unique=True,
-        help_text="The story's address: /<topic>/<slug>/. Keep it once published.",
+        help_text="The story's address after its topic, as in /ai/this-slug/. Keep it once "
+        "published.",
     )
     dek = models.TextField(
         max_length=400,
@@ -131,7 +132,9 @@ class Story(models.Model):
         max_length=60, help_text="The kicker above the headline on cards, e.g. “On-Device AI”."
     )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="stories")
-    tags = TaggableManager(blank=True, help_text="Comma-separated. Used for filtering and feeds.")
+    tags = TaggableManager(
+        blank=True, help_text="Comma-separated keywords for finding and grouping stories."
+    )
     byline = models.CharField(max_length=200, default="Factlen Editorial Team")
     why_it_matters = models.TextField(
         blank=True, help_text="“Why this matters”: a short paragraph on the stakes."

@@ -47,6 +47,9 @@ SOURCE_KEYS = [
 ]  # fmt: skip
 
 
+MISSING = object()
+
+
 class PackageInvalid(Exception):
     """A package that cannot be imported; `problems` lists each, with its path."""
 
@@ -81,8 +84,8 @@ class _Reader:
         return value
 
     def text(self, value, path, *, max_length=None, blank=False, default="") -> str:
-        if value is None and blank:
-            return default
+        if value is MISSING or (value is None and blank):
+            return default  # a missing required field was reported by obj()
         if not isinstance(value, str):
             self.fail(path, f"expected a string, got {_kind(value)}")
             return default
@@ -158,6 +161,7 @@ def _kind(value) -> str:
 
 @dataclass
 class SourceEntry:
+    position: int  # in the package's list, for messages
     number: int
     outlet: str
     title: str
@@ -202,12 +206,12 @@ def parse_package(data: Any) -> StoryPackage:
     if "format" in data and fmt != FORMAT:
         r.fail("format", f"unknown format {fmt!r} (expected {FORMAT!r})")
 
-    slug = r.text(get("slug", ""), "slug", max_length=_max_length(Story, "slug"))
+    slug = r.text(get("slug", MISSING), "slug", max_length=_max_length(Story, "slug"))
     if slug and not _SLUG.match(slug):
         r.fail("slug", f"{slug!r} is not a valid slug (lowercase letters, digits and hyphens)")
 
     strings = {
-        name: r.text(get(name, ""), name, max_length=_max_length(Story, name))
+        name: r.text(get(name, MISSING), name, max_length=_max_length(Story, name))
         for name in ("title", "dek", "label")
     }
     byline = r.text(get("byline"), "byline", max_length=_max_length(Story, "byline"), blank=True)
@@ -215,12 +219,12 @@ def parse_package(data: Any) -> StoryPackage:
     topic = {}
     if r.obj(get("topic", {}), "topic", ["slug", "name", "description"], {"slug", "name"}):
         raw = get("topic")
-        topic["slug"] = r.text(raw.get("slug", ""), "topic.slug", max_length=80)
+        topic["slug"] = r.text(raw.get("slug", MISSING), "topic.slug", max_length=80)
         if topic["slug"] and not _SLUG.match(topic["slug"]):
             r.fail("topic.slug", f"{topic['slug']!r} is not a valid slug")
         elif topic["slug"] in RESERVED_TOPIC_SLUGS:
             r.fail("topic.slug", f"{topic['slug']!r} is a site path and cannot name a topic")
-        topic["name"] = r.text(raw.get("name", ""), "topic.name", max_length=80)
+        topic["name"] = r.text(raw.get("name", MISSING), "topic.name", max_length=80)
         topic["description"] = r.text(
             raw.get("description"), "topic.description", max_length=300, blank=True
         )
@@ -252,7 +256,7 @@ def parse_package(data: Any) -> StoryPackage:
             viewpoints.append(
                 {
                     key: r.text(
-                        item.get(key, ""),
+                        item.get(key, MISSING),
                         f"{path}.{key}",
                         max_length=_max_length(Viewpoint, key),
                     )
@@ -265,7 +269,7 @@ def parse_package(data: Any) -> StoryPackage:
         path = f"timeline[{i}]"
         if r.obj(item, path, ["date", "text"], ["date", "text"]) is None:
             continue
-        text = r.text(item.get("text", ""), f"{path}.text", max_length=300)
+        text = r.text(item.get("text", MISSING), f"{path}.text", max_length=300)
         raw_date = item.get("date")
         if not isinstance(raw_date, str):
             r.fail(f"{path}.date", f"expected a string, got {_kind(raw_date)}")
@@ -330,9 +334,10 @@ def _parse_sources(value, r: _Reader) -> list[SourceEntry] | None:
             ok = False
             number = None
         entry = SourceEntry(
+            position=i,
             number=number,
-            outlet=r.text(item.get("outlet", ""), f"{path}.outlet", max_length=200),
-            title=r.text(item.get("title", ""), f"{path}.title", max_length=500),
+            outlet=r.text(item.get("outlet", MISSING), f"{path}.outlet", max_length=200),
+            title=r.text(item.get("title", MISSING), f"{path}.title", max_length=500),
             url=r.url(item.get("url"), f"{path}.url"),
             author=r.text(item.get("author"), f"{path}.author", max_length=200, blank=True),
             published=r.date(item.get("published"), f"{path}.published"),
@@ -370,6 +375,7 @@ def _parse_sources(value, r: _Reader) -> list[SourceEntry] | None:
 class ImportResult:
     story: Story
     created: bool
+    notes: list[str] = field(default_factory=list)  # what was kept rather than overwritten
 
 
 @transaction.atomic
@@ -412,7 +418,7 @@ def import_package(data: Any) -> ImportResult:
         TimelineEvent(story=story, date=when.date, precision=when.precision, text=text)
         for when, text in package.timeline
     )
-    citations = []
+    citations, notes = [], []
     for entry in package.sources:
         source = Source.objects.filter(url=entry.url).first()
         if source is None:
@@ -424,10 +430,13 @@ def import_package(data: Any) -> ImportResult:
                 published_on=entry.published,
                 archive_url=entry.archive_url,
             )
-        elif entry.archive_url and not source.archive_url:
-            # A shared source keeps what it has; a package may only fill a gap.
-            source.archive_url = entry.archive_url
-            source.save(update_fields=["archive_url", "updated_at"])
+        else:
+            # A shared source may be cited by other stories: it keeps what it has,
+            # a package may only fill a gap, and the editor is told what differs.
+            notes += _differences(entry, source)
+            if entry.archive_url and not source.archive_url:
+                source.archive_url = entry.archive_url
+                source.save(update_fields=["archive_url", "updated_at"])
         citations.append(
             Citation(
                 story=story,
@@ -438,7 +447,22 @@ def import_package(data: Any) -> ImportResult:
             )
         )
     Citation.objects.bulk_create(citations)
-    return ImportResult(story=story, created=created)
+    return ImportResult(story=story, created=created, notes=notes)
+
+
+def _differences(entry: SourceEntry, source: Source) -> list[str]:
+    path = f"sources[{entry.position}]"
+    compared = [
+        ("title", entry.title, source.title),
+        ("author", entry.author, source.author),
+        ("published", entry.published, source.published_on),
+    ]
+    return [
+        f"{path}.{name}: the existing source for this URL keeps {str(kept or '')!r} "
+        f"(the package says {str(given or '')!r}); edit it in the admin to change it"
+        for name, given, kept in compared
+        if given and given != kept
+    ]
 
 
 def export_package(story: Story) -> dict:

@@ -1,6 +1,6 @@
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+
+from factlen.pagination import page_or_404
 
 from .models import Story, Topic
 
@@ -24,7 +24,7 @@ def home(request):
 def topic_detail(request, topic):
     topic = get_object_or_404(Topic.objects.with_published_count(), slug=topic)
     stories = Story.objects.published().filter(topic=topic).for_cards()
-    page = Paginator(stories, settings.STORIES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_or_404(request, stories)
     context = {"topic": topic, "page": page, "current_topic_slug": topic.slug}
     return render(request, "stories/topic.html", context)
 

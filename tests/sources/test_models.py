@@ -31,7 +31,7 @@ def test_full_clean_reports_the_duplicate_after_normalising(ledger):
     duplicate = Source(outlet=ledger, title="A", url="https://ledger.example/story/")
     with pytest.raises(ValidationError) as error:
         duplicate.full_clean()
-    assert "already exists" in str(error.value.message_dict["url"])
+    assert "Already a source: Ledger: A" in str(error.value.message_dict["url"])
 
 
 def test_full_clean_refuses_a_non_http_url(ledger):

@@ -42,6 +42,7 @@ def test_the_same_article_via_different_links_normalises_alike():
         ("https://exa mple.org/", "spaces"),
         ("", "empty"),
         ("https://example.org:99999/", "not a URL"),
+        ("https://localhost/x", "host name is missing or incomplete"),
     ],
 )
 def test_non_http_or_malformed_urls_are_refused_with_a_reason(given, message):

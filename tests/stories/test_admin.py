@@ -121,6 +121,24 @@ def test_a_body_citing_a_missing_number_is_refused_naming_the_marker(editor_clie
 
 
 @pytest.mark.django_db
+def test_the_marker_problem_is_shown_on_the_body_field_too(editor_client, topic):
+    data = full_story_form(topic, [SourceFactory()])
+    response = editor_client.post("/admin/stories/story/add/", data)
+    body_errors = response.context["adminform"].form.errors["body"]
+    assert body_errors == ["The body cites [2], but there is no citation numbered 2."]
+
+
+@pytest.mark.django_db
+def test_citation_numbers_with_a_gap_are_refused(editor_client, topic):
+    data = full_story_form(topic, [SourceFactory(), SourceFactory()])
+    data["citations-1-number"] = "3"
+    data["body"] = "One [1]. Three [3]."
+    response = editor_client.post("/admin/stories/story/add/", data)
+    assert "Citations are numbered 1 to 2 with no gap; number 2 is missing." in errors_of(response)
+    assert not Story.objects.exists()
+
+
+@pytest.mark.django_db
 def test_two_citations_with_the_same_number_are_refused(editor_client, topic):
     data = full_story_form(topic, [SourceFactory(), SourceFactory(), SourceFactory()])
     data["citations-2-number"] = "2"
@@ -223,7 +241,13 @@ def test_a_source_added_in_the_admin_is_stored_normalised(editor_client):
         {"title": "Buses", "url": "https://www.ledger.example/buses/"},
     )
     assert again.status_code == 200
-    assert "Source with this URL already exists." in again.content.decode()
+    assert f"Already a source: Larkport Ledger: Buses (#{source.pk}). Cite that one." in (
+        again.content.decode()
+    )
+    bad = editor_client.post(
+        "/admin/sources/source/add/", {"title": "X", "url": "javascript:alert(1)"}
+    )
+    assert bad.context["adminform"].form.errors["url"] == ["Enter a valid URL."]
 
 
 @pytest.mark.django_db

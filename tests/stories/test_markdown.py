@@ -65,6 +65,12 @@ def test_ordinary_links_are_kept_and_marked_external():
     assert '<a href="https://council.example/report" rel="noopener noreferrer nofollow">' in html
 
 
+def test_a_marker_sticks_to_the_word_before_it():
+    html = render_body("Buses run on weekdays [1].", OUTLETS)
+    assert 'weekdays<sup class="cite">' in html
+    assert 'rel="' not in html  # in-page links need no rel
+
+
 def test_blockquote_paragraph_becomes_a_pull_quote():
     html = render_body("> “We were last to hear,” said a skipper.", {})
     assert '<blockquote class="pull-quote">' in html

@@ -257,3 +257,21 @@ def test_bad_citation_details_are_refused(field, value, expected):
     data["sources"][0][field] = value
     assert any(p.startswith(expected) for p in problems_of(data))
     assert_nothing_written()
+
+
+def test_a_reused_source_keeps_its_details_and_the_import_says_what_differs():
+    import_package(package_data())
+    changed = package_data(slug="second-story")
+    changed["sources"][1]["title"] = "A different headline"
+    result = import_package(changed)
+    assert result.notes == [
+        "sources[1].title: the existing source for this URL keeps 'Skippers protest at the "
+        "harbour' (the package says 'A different headline'); edit it in the admin to change it"
+    ]
+    assert Source.objects.get(url__contains="skippers").title == "Skippers protest at the harbour"
+
+
+def test_a_missing_required_field_is_reported_once():
+    data = package_data()
+    del data["title"]
+    assert problems_of(data) == ["title: required field is missing"]

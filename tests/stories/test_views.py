@@ -1,6 +1,7 @@
 import datetime
 import re
 
+import pytest
 from django.utils import timezone
 
 from stories.models import Story
@@ -203,3 +204,9 @@ def test_each_source_links_back_to_every_place_it_is_cited(client, published_sto
     assert "Back to where source 1 is cited (2 of 2)</span>" in entry
     for anchor in ("cite-1-1", "cite-1-2", "cite-2-1", "cite-3-1"):
         assert f'id="{anchor}"' in html
+
+
+@pytest.mark.parametrize("page_number", ["2", "0", "abc"])
+def test_a_page_number_that_does_not_exist_is_not_found(client, published_story, page_number):
+    assert client.get(f"/ai/?page={page_number}").status_code == 404
+    assert client.get("/ai/?page=1").status_code == 200

@@ -34,6 +34,8 @@ class Command(BaseCommand):
             story = result.story
             verb = "Created" if result.created else "Updated"
             self.stdout.write(f"{verb} {story.slug} ({story.topic.slug}, {story.status})")
+            for note in result.notes:
+                self.stdout.write(f"{name}: note: {note}")
         if failed:
             raise CommandError(
                 f"{failed} of {len(files)} package(s) not imported; nothing was written for them."
