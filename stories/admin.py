@@ -22,9 +22,6 @@ class TopicAdmin(admin.ModelAdmin):
         return topic.story_count
 
 
-ROOMY_TEXT = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}}
-
-
 class ViewpointInline(admin.StackedInline):
     model = Viewpoint
     extra = 0
@@ -35,19 +32,23 @@ class ViewpointInline(admin.StackedInline):
     }
 
 
-class KeyPointInline(admin.TabularInline):
-    model = KeyPoint
+class SentenceListInline(admin.TabularInline):
+    """A list of one-sentence items, with room to read each sentence whole."""
+
     extra = 0
-    formfield_overrides = ROOMY_TEXT
     fields = ["text", "position"]
+    formfield_overrides = {
+        models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}
+    }
+
+
+class KeyPointInline(SentenceListInline):
+    model = KeyPoint
     verbose_name_plural = "key points"
 
 
-class OpenQuestionInline(admin.TabularInline):
+class OpenQuestionInline(SentenceListInline):
     model = OpenQuestion
-    extra = 0
-    formfield_overrides = ROOMY_TEXT
-    fields = ["text", "position"]
     verbose_name_plural = "what we don't know"
 
 
