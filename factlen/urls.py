@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from stories import views as stories_views
+from stories.sitemaps import SITEMAPS
 
 from . import views
 
@@ -10,6 +14,17 @@ admin.site.index_title = "Stories, topics and sources"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
+    path("robots.txt", views.robots_txt),
+    path("search/", stories_views.search, name="search"),
+    path("feeds/", include("stories.feeds")),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path("sitemap-news.xml", stories_views.news_sitemap, name="news-sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("sources/", include("sources.urls")),
     # Last: topic pages take every other first path segment.
     path("", include("stories.urls")),

@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class StoriesConfig(AppConfig):
     name = "stories"
     verbose_name = "Stories"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import KeyPoint, OpenQuestion, Story, Viewpoint
+        from .search import schedule_refresh
+
+        for model in (Story, KeyPoint, OpenQuestion, Viewpoint):
+            post_save.connect(schedule_refresh, sender=model, dispatch_uid=f"search-{model}")
+            if model is not Story:
+                post_delete.connect(
+                    schedule_refresh, sender=model, dispatch_uid=f"unsearch-{model}"
+                )

@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -20,7 +21,7 @@ RESERVED_TOPIC_SLUGS = frozenset(
     {
         "about", "accounts", "admin", "api", "corrections", "feeds", "favicon.ico",
         "media", "newsletter", "preview", "robots.txt", "search", "sitemap.xml",
-        "sitemaps", "sources", "static", "stories", "tags", "topics",
+        "sitemap-news.xml", "sitemaps", "sources", "static", "stories", "tags", "topics",
     }
 )  # fmt: skip
 
@@ -153,6 +154,8 @@ class Story(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by stories.search on PostgreSQL (GIN-indexed there); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = StoryQuerySet.as_manager()
 

@@ -1,8 +1,12 @@
+import datetime
+
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from factlen.pagination import page_or_404
 
 from .models import Story, Topic
+from .search import clean_query, search_stories, snippet, uses_full_text
 
 HOME_STORIES_PER_TOPIC = 4
 RELATED_STORIES = 3
@@ -25,7 +29,13 @@ def topic_detail(request, topic):
     topic = get_object_or_404(Topic.objects.with_published_count(), slug=topic)
     stories = Story.objects.published().filter(topic=topic).for_cards()
     page = page_or_404(request, stories)
-    context = {"topic": topic, "page": page, "current_topic_slug": topic.slug}
+    context = {
+        "topic": topic,
+        "page": page,
+        "current_topic_slug": topic.slug,
+        "feed_topic": topic,
+        "canonical_url": request.build_absolute_uri(topic.get_absolute_url()),
+    }
     return render(request, "stories/topic.html", context)
 
 
@@ -37,7 +47,40 @@ def story_detail(request, topic, slug):
     context = {
         "story": story,
         "current_topic_slug": story.topic.slug,
+        "feed_topic": story.topic,
+        "canonical_url": request.build_absolute_uri(story.get_absolute_url()),
         "more_stories": more.for_cards()[:RELATED_STORIES],
         "topic_story_count": Story.objects.published().filter(topic=story.topic).count(),
     }
     return render(request, "stories/story.html", context)
+
+
+def search(request):
+    query = clean_query(request.GET.get("q", ""))
+    topics = Topic.objects.with_published_stories()
+    topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
+    page = None
+    if query:
+        page = page_or_404(request, search_stories(query, topic=topic))
+        for story in page.object_list:
+            story.snippet = snippet(story, query)
+    context = {
+        "query": query,
+        "topics": topics,
+        "current_topic": topic,
+        "page": page,
+        "full_text": uses_full_text(),
+    }
+    return render(request, "stories/search.html", context)
+
+
+def news_sitemap(request):
+    """Stories from the last two days, in the news sitemap format."""
+    since = timezone.now() - datetime.timedelta(days=2)
+    stories = Story.objects.published().filter(published_at__gte=since).select_related("topic")
+    return render(
+        request,
+        "stories/news_sitemap.xml",
+        {"stories": stories.newest_first()[:1000]},
+        content_type="application/xml; charset=utf-8",
+    )

@@ -1,0 +1,179 @@
+"""Story search: PostgreSQL full-text search, with a simpler match on SQLite.
+
+On PostgreSQL every story keeps a weighted search vector (title A; dek, why it
+matters, key points and viewpoint summaries B; body, viewpoint details and open
+questions C), GIN-indexed and refreshed whenever a story or its inlines change.
+Queries use websearch syntax: "a phrase", -excluded, or. SQLite, the embedded
+default, matches each word as a substring across the same fields.
+"""
+
+import re
+from functools import partial
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Concat
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .models import KeyPoint, OpenQuestion, Story, Viewpoint
+
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 8
+CONFIG = "english"
+_START, _STOP = "\x02", "\x03"  # highlight delimiters no story text contains
+_MARKER = re.compile(r"\s?\[\d{1,4}\]")
+
+
+def clean_query(text: str) -> str:
+    """Collapse whitespace, drop control characters, cap the length."""
+    text = "".join(ch for ch in (text or "") if ch.isprintable() or ch.isspace())
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def uses_full_text() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search_stories(query: str, *, topic=None):
+    """Published stories matching `query`, best first, each with a `snippet`."""
+    stories = Story.objects.published()
+    if topic is not None:
+        stories = stories.filter(topic=topic)
+    if uses_full_text():
+        return _full_text(stories, query)
+    return _substring(stories, query)
+
+
+def _full_text(stories, query):
+    search = SearchQuery(query, search_type="websearch", config=CONFIG)
+    return (
+        stories.filter(search_vector=search)
+        .for_cards()
+        .annotate(
+            rank=SearchRank(F("search_vector"), search),
+            headline=SearchHeadline(
+                Concat("dek", Value(" … "), "body"),
+                search,
+                config=CONFIG,
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=35,
+                min_words=15,
+            ),
+        )
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def _terms(query):
+    """Words and "quoted phrases"; a leading - excludes."""
+    found = re.findall(r'(-?)"([^"]+)"|(-?)(\S+)', query)
+    terms = [(a or c, (b or d).strip('"')) for a, b, c, d in found]
+    return [(sign == "-", text) for sign, text in terms if text.strip("-")][:MAX_WORDS]
+
+
+def _substring(stories, query):
+    terms = _terms(query)
+    if not any(not excluded for excluded, _ in terms):
+        return stories.none()
+    score = Value(0)
+    for excluded, text in terms:
+        matches = _matches(text)
+        stories = stories.exclude(matches) if excluded else stories.filter(matches)
+        if not excluded:
+            score = score + Case(When(title__icontains=text, then=Value(4)), default=Value(0))
+            score = score + Case(When(dek__icontains=text, then=Value(2)), default=Value(0))
+    return (
+        stories.for_cards()
+        .annotate(rank=score, headline=Value("", output_field=IntegerField()))
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def _matches(text):
+    related = [
+        Exists(KeyPoint.objects.filter(story=OuterRef("pk"), text__icontains=text)),
+        Exists(OpenQuestion.objects.filter(story=OuterRef("pk"), text__icontains=text)),
+        Exists(
+            Viewpoint.objects.filter(story=OuterRef("pk")).filter(
+                Q(label__icontains=text)
+                | Q(stance__icontains=text)
+                | Q(holders__icontains=text)
+                | Q(summary__icontains=text)
+                | Q(detail__icontains=text)
+            )
+        ),
+    ]
+    own = Q(title__icontains=text) | Q(dek__icontains=text) | Q(why_it_matters__icontains=text)
+    own |= Q(body__icontains=text)
+    for exists in related:
+        own |= Q(exists)
+    return own
+
+
+def snippet(story, query) -> str:
+    """A short excerpt with the matched words in <mark>, escaped."""
+    if getattr(story, "headline", ""):
+        text = _MARKER.sub("", story.headline)
+        return mark_safe(
+            escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+        )
+    text = _MARKER.sub("", f"{story.dek} {story.body}")
+    words = [t for excluded, t in _terms(query) if not excluded]
+    lowered = text.lower()
+    hits = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
+    start = max(0, min(hits) - 80) if hits else 0
+    excerpt = text[start : start + 240]
+    html = escape(excerpt)
+    for word in sorted(set(words), key=len, reverse=True):
+        html = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.I)
+    prefix = "… " if start else ""
+    return mark_safe(prefix + html + (" …" if start + 240 < len(text) else ""))
+
+
+def _text_of(model, *fields):
+    """All rows of an inline for the outer story, as one text."""
+    parts = []
+    for name in fields:
+        parts += [name, Value(" ")]
+    rows = model.objects.filter(story=OuterRef("pk")).order_by().values("story")
+    return Subquery(rows.annotate(t=StringAgg(Concat(*parts), " ")).values("t"))
+
+
+def refresh_search_vectors(story_ids=None) -> int:
+    """Recompute the search vector of the given stories (all when None)."""
+    if not uses_full_text():
+        return 0
+    stories = Story.objects.all() if story_ids is None else Story.objects.filter(pk__in=story_ids)
+    vector = (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector(
+            "dek",
+            "label",
+            "why_it_matters",
+            _text_of(KeyPoint, "text"),
+            _text_of(Viewpoint, "label", "stance", "holders", "summary"),
+            weight="B",
+            config=CONFIG,
+        )
+        + SearchVector(
+            "body",
+            _text_of(Viewpoint, "detail"),
+            _text_of(OpenQuestion, "text"),
+            weight="C",
+            config=CONFIG,
+        )
+    )
+    return stories.update(search_vector=vector)
+
+
+def schedule_refresh(sender, instance, **kwargs):
+    """Signal receiver: refresh a story's vector once its transaction commits,
+    when the story and all of its inlines are saved."""
+    if not uses_full_text():
+        return
+    story_id = instance.pk if isinstance(instance, Story) else instance.story_id
+    transaction.on_commit(partial(refresh_search_vectors, [story_id]))

@@ -1,0 +1,79 @@
+"""schema.org data for search engines, built as Python data and serialised once."""
+
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
+from django.utils.safestring import mark_safe
+
+# The same escapes as Django's json_script: no "</script>", "<!--" or "&"
+# can survive inside the element, whatever a field holds.
+_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_ld(data) -> str:
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=False)
+    return mark_safe(  # noqa: S308 - the characters that could end the element are escaped
+        f'<script type="application/ld+json">{text.translate(_ESCAPES)}</script>'
+    )
+
+
+def publisher(request) -> dict:
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.SITE_NAME,
+        "url": request.build_absolute_uri("/"),
+        "logo": {"@type": "ImageObject", "url": request.build_absolute_uri(static("favicon.svg"))},
+    }
+
+
+def news_article(story, request) -> dict:
+    url = request.build_absolute_uri(story.get_absolute_url())
+    return {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "headline": story.title,
+        "description": story.dek,
+        "image": [request.build_absolute_uri(static("social-preview.png"))],
+        "datePublished": story.published_at,
+        "dateModified": story.updated_at,
+        "author": {"@type": "Organization", "name": story.byline},
+        "publisher": publisher(request),
+        "articleSection": story.topic.name,
+        "keywords": [story.label, *sorted(tag.name for tag in story.tags.all())],
+        "citation": [
+            {
+                "@type": "CreativeWork",
+                "name": c.source.title,
+                "url": c.source.url,
+                "publisher": {"@type": "Organization", "name": c.source.outlet.name},
+            }
+            for c in story.citations.all()
+        ],
+    }
+
+
+def collection_page(topic, stories, request) -> dict:
+    return {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": topic.name,
+        "description": topic.description,
+        "url": request.build_absolute_uri(topic.get_absolute_url()),
+        "publisher": publisher(request),
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListElement": [
+                {
+                    "@type": "ListItem",
+                    "position": i,
+                    "url": request.build_absolute_uri(story.get_absolute_url()),
+                    "name": story.title,
+                }
+                for i, story in enumerate(stories, start=1)
+            ],
+        },
+    }

@@ -1,0 +1,16 @@
+from django import template
+
+from .. import structured_data
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def news_article_json_ld(context, story):
+    return structured_data.json_ld(structured_data.news_article(story, context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def collection_page_json_ld(context, topic, stories):
+    data = structured_data.collection_page(topic, stories, context["request"])
+    return structured_data.json_ld(data)
