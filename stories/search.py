@@ -13,7 +13,18 @@ from functools import partial
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -37,12 +48,15 @@ def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search_stories(query: str, *, topic=None):
-    """Published stories matching `query`, best first, each with a `snippet`."""
+def search_stories(query: str, *, topic=None, full_text=None):
+    """Published stories matching `query`, best first, with `rank` and `headline`.
+
+    `full_text` picks the method (default: full text where the database has it).
+    """
     stories = Story.objects.published()
     if topic is not None:
         stories = stories.filter(topic=topic)
-    if uses_full_text():
+    if full_text if full_text is not None else uses_full_text():
         return _full_text(stories, query)
     return _substring(stories, query)
 
@@ -55,7 +69,7 @@ def _full_text(stories, query):
         .annotate(
             rank=SearchRank(F("search_vector"), search),
             headline=SearchHeadline(
-                Concat("dek", Value(" … "), "body"),
+                Concat("dek", Value(" … "), "body", output_field=TextField()),
                 search,
                 config=CONFIG,
                 start_sel=_START,
@@ -88,7 +102,7 @@ def _substring(stories, query):
             score = score + Case(When(dek__icontains=text, then=Value(2)), default=Value(0))
     return (
         stories.for_cards()
-        .annotate(rank=score, headline=Value("", output_field=IntegerField()))
+        .annotate(rank=score, headline=Value("", output_field=CharField()))
         .order_by("-rank", "-published_at", "-pk")
     )
 
@@ -118,9 +132,7 @@ def snippet(story, query) -> str:
     """A short excerpt with the matched words in <mark>, escaped."""
     if getattr(story, "headline", ""):
         text = _MARKER.sub("", story.headline)
-        return mark_safe(
-            escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
-        )
+        return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))
     text = _MARKER.sub("", f"{story.dek} {story.body}")
     words = [t for excluded, t in _terms(query) if not excluded]
     lowered = text.lower()
@@ -140,7 +152,8 @@ def _text_of(model, *fields):
     for name in fields:
         parts += [name, Value(" ")]
     rows = model.objects.filter(story=OuterRef("pk")).order_by().values("story")
-    return Subquery(rows.annotate(t=StringAgg(Concat(*parts), " ")).values("t"))
+    text = Concat(*parts, output_field=TextField())
+    return Subquery(rows.annotate(t=StringAgg(text, " ")).values("t"), output_field=TextField())
 
 
 def refresh_search_vectors(story_ids=None) -> int:
