@@ -1,0 +1,194 @@
+"""Feeds, sitemaps, robots.txt and structured data, parsed as their readers parse them."""
+
+import datetime
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.utils import timezone
+
+from ..factories import StoryFactory, TopicFactory, complete_story
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+@pytest.fixture
+def site(topic):
+    energy = TopicFactory(slug="energy", name="Energy")
+    story = complete_story(topic=topic, title="Open weights debate", slug="open-weights")
+    other = StoryFactory(
+        topic=energy,
+        title="Grid tariff",
+        published_at=timezone.now() - datetime.timedelta(days=5),
+    )
+    draft = StoryFactory(topic=topic, title="Secret draft", draft=True)
+    future = StoryFactory(
+        topic=topic, title="Embargoed", published_at=timezone.now() + datetime.timedelta(hours=3)
+    )
+    return {"story": story, "other": other, "draft": draft, "future": future}
+
+
+def xml(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return ET.fromstring(response.content)
+
+
+def test_rss_feed_lists_published_stories_with_their_details(client, site):
+    channel = xml(client, "/feeds/rss/").find("channel")
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items] == ["Open weights debate", "Grid tariff"]
+    first = items[0]
+    assert first.findtext("description") == site["story"].dek
+    assert first.findtext("link").endswith("/ai/open-weights/")
+    categories = [c.text for c in first.findall("category")]
+    assert categories[:2] == ["AI", "Local Politics"]
+    assert {"tag 0", "tag 1", "tag 2"} <= set(categories)
+    assert first.findtext("pubDate")
+
+
+def test_atom_feed_carries_published_and_updated_times(client, site):
+    feed = xml(client, "/feeds/atom/")
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Open weights debate", "Grid tariff"]
+    entry = entries[0]
+    assert entry.findtext(f"{ATOM}published").startswith(
+        site["story"].published_at.strftime("%Y-%m-%d")
+    )
+    assert entry.findtext(f"{ATOM}updated")
+    assert entry.find(f"{ATOM}summary").text == site["story"].dek
+
+
+def test_topic_feeds_hold_only_that_topics_stories(client, site):
+    rss = xml(client, "/feeds/energy/rss/").find("channel")
+    assert [i.findtext("title") for i in rss.findall("item")] == ["Grid tariff"]
+    atom = xml(client, "/feeds/ai/atom/")
+    assert [e.findtext(f"{ATOM}title") for e in atom.findall(f"{ATOM}entry")] == [
+        "Open weights debate"
+    ]
+    assert client.get("/feeds/nothing/rss/").status_code == 404
+
+
+def test_every_page_announces_its_feeds(client, site):
+    for url in ("/", "/ai/", site["story"].get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert 'type="application/rss+xml"' in html and 'href="/feeds/rss/"' in html
+        assert 'href="/feeds/atom/"' in html
+    topic_page = client.get("/ai/").content.decode()
+    assert 'href="/feeds/ai/rss/"' in topic_page
+
+
+def test_sitemap_index_points_at_each_section(client, site):
+    index = xml(client, "/sitemap.xml")
+    locations = [s.findtext(f"{SITEMAP}loc") for s in index.findall(f"{SITEMAP}sitemap")]
+    assert sorted(re.sub(r"^https?://[^/]+", "", loc) for loc in locations) == [
+        "/sitemap-sources.xml",
+        "/sitemap-stories.xml",
+        "/sitemap-topics.xml",
+    ]
+
+
+def test_story_sitemap_lists_published_stories_with_their_update_time(client, site):
+    urlset = xml(client, "/sitemap-stories.xml")
+    entries = {
+        re.sub(r"^https?://[^/]+", "", u.findtext(f"{SITEMAP}loc")): u.findtext(f"{SITEMAP}lastmod")
+        for u in urlset.findall(f"{SITEMAP}url")
+    }
+    story = site["story"]
+    assert set(entries) == {story.get_absolute_url(), site["other"].get_absolute_url()}
+    assert entries[story.get_absolute_url()].startswith(story.updated_at.strftime("%Y-%m-%d"))
+
+
+def test_topic_and_outlet_sitemaps(client, site):
+    topics = xml(client, "/sitemap-topics.xml")
+    assert sorted(u.findtext(f"{SITEMAP}loc").split("/", 3)[3] for u in topics) == [
+        "ai/",
+        "energy/",
+    ]
+    outlets = xml(client, "/sitemap-sources.xml")
+    assert len(outlets.findall(f"{SITEMAP}url")) == 3  # complete_story cites 3 outlets
+
+
+def test_news_sitemap_holds_only_the_last_two_days(client, site):
+    urlset = xml(client, "/sitemap-news.xml")
+    urls = urlset.findall(f"{SITEMAP}url")
+    assert [u.find(f"{NEWS}news").findtext(f"{NEWS}title") for u in urls] == ["Open weights debate"]
+    publication = urls[0].find(f"{NEWS}news/{NEWS}publication")
+    assert publication.findtext(f"{NEWS}name") == "Factlen"
+
+
+def test_robots_txt_points_at_the_sitemaps_and_keeps_crawlers_out(client):
+    text = client.get("/robots.txt").content.decode()
+    for path in ("/admin/", "/preview/", "/search/"):
+        assert f"Disallow: {path}" in text
+    assert re.search(r"^Sitemap: https?://[^/]+/sitemap\.xml$", text, re.M)
+
+
+def json_ld(html):
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(blocks) == 1
+    return json.loads(blocks[0])
+
+
+def test_story_page_carries_news_article_json_ld(client, site):
+    story = site["story"]
+    data = json_ld(client.get(story.get_absolute_url()).content.decode())
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == story.title
+    assert data["description"] == story.dek
+    assert data["datePublished"].startswith(story.published_at.strftime("%Y-%m-%dT%H:%M"))
+    assert data["dateModified"]
+    assert data["author"] == {"@type": "Organization", "name": "Factlen Editorial Team"}
+    assert data["publisher"]["@type"] == "NewsMediaOrganization"
+    assert data["articleSection"] == "AI"
+    assert "tag 1" in data["keywords"]
+    assert [c["url"] for c in data["citation"]] == [
+        c.source.url for c in story.citations.order_by("number")
+    ]
+
+
+def test_json_ld_survives_a_script_closing_tag_in_any_field(client, topic):
+    hostile = "</script><script>alert(1)</script> & <!--"
+    story = StoryFactory(topic=topic, title=hostile, dek=hostile)
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert "</script><script>alert(1)" not in html
+    data = json_ld(html)
+    assert data["headline"] == hostile
+
+
+def test_story_page_has_open_graph_twitter_and_canonical_tags(client, site):
+    story = site["story"]
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert re.search(r'<link rel="canonical" href="https?://[^"]+/ai/open-weights/">', html)
+    assert '<meta property="og:type" content="article">' in html
+    assert f'<meta property="og:title" content="{story.title}">' in html
+    assert re.search(r'<meta property="og:image" content="https?://[^"]+social-preview', html)
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+    assert '<meta property="article:section" content="AI">' in html
+
+
+def test_topic_page_carries_collection_page_json_ld(client, site):
+    data = json_ld(client.get("/ai/").content.decode())
+    assert data["@type"] == "CollectionPage"
+    assert data["name"] == "AI"
+    names = [item["name"] for item in data["mainEntity"]["itemListElement"]]
+    assert names == ["Open weights debate"]
+
+
+def test_drafts_and_future_stories_leak_through_nothing(client, site):
+    hidden = [site["draft"].title, site["future"].title]
+    for url in (
+        "/feeds/rss/",
+        "/feeds/atom/",
+        "/feeds/ai/rss/",
+        "/sitemap-stories.xml",
+        "/sitemap-news.xml",
+        "/ai/",
+    ):
+        body = client.get(url).content.decode()
+        for title in hidden:
+            assert title not in body, (title, url)
