@@ -19,6 +19,7 @@ def pages(live_server):
         "story": story.get_absolute_url(),
         "sources": "/sources/",
         "outlet": story.citations.first().source.outlet.get_absolute_url(),
+        "search": "/search/?q=council",
         "not found": "/no-such-topic/",
     }
 

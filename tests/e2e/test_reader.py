@@ -77,3 +77,18 @@ def test_missing_page_is_styled(page, site_url, demo):
     expect(page.get_by_role("heading", level=1)).to_have_text("We can’t find that page")
     expect(page.get_by_role("link", name="Go to the latest stories")).to_be_visible()
     screenshot(page, "not-found")
+
+
+def test_reader_searches_from_the_header(page, site_url, demo):
+    story = Story.objects.published().get(slug="offshore-wind-expansion-fishing-grounds")
+    page.goto(site_url)
+    page.get_by_role("search").get_by_role("searchbox", name="Search stories").fill("turbines")
+    page.get_by_role("search").get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=turbines$"))
+    expect(page.get_by_role("status")).to_contain_text("for “turbines”")
+    result = page.get_by_role("link", name=story.title, exact=True)
+    expect(result).to_be_visible()
+    expect(page.locator(".snippet mark").first).to_have_text(re.compile("turbines", re.I))
+    screenshot(page, "search")
+    result.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
