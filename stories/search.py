@@ -138,12 +138,17 @@ def snippet(story, query) -> str:
     lowered = text.lower()
     hits = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]
     start = max(0, min(hits) - 80) if hits else 0
-    excerpt = text[start : start + 240]
+    if start:
+        start = text.find(" ", start) + 1  # begin at a whole word
+    end = start + 240
+    if end < len(text):
+        end = text.rfind(" ", start, end) if " " in text[start:end] else end
+    excerpt = text[start:end]
     html = escape(excerpt)
     for word in sorted(set(words), key=len, reverse=True):
         html = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.I)
     prefix = "… " if start else ""
-    return mark_safe(prefix + html + (" …" if start + 240 < len(text) else ""))
+    return mark_safe(prefix + html + (" …" if end < len(text) else ""))
 
 
 def _text_of(model, *fields):
