@@ -5,7 +5,16 @@ from django.db import models
 from sources.models import Source
 
 from .forms import CitationFormSet, TimelineEventForm
-from .models import Citation, KeyPoint, OpenQuestion, Story, TimelineEvent, Topic, Viewpoint
+from .models import (
+    Citation,
+    Correction,
+    KeyPoint,
+    OpenQuestion,
+    Story,
+    TimelineEvent,
+    Topic,
+    Viewpoint,
+)
 
 
 @admin.register(Topic)
@@ -59,6 +68,13 @@ class TimelineEventInline(admin.TabularInline):
     verbose_name_plural = "how we got here (timeline)"
 
 
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    extra = 0
+    fields = [("kind", "created_at"), "text", ("paragraph", "source_number")]
+    verbose_name_plural = "updates and corrections (public)"
+
+
 class CitationInline(admin.TabularInline):
     model = Citation
     formset = CitationFormSet
@@ -82,10 +98,11 @@ class StoryAdmin(admin.ModelAdmin):
         TimelineEventInline,
         OpenQuestionInline,
         CitationInline,
+        CorrectionInline,
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", ("topic", "label"), "byline", "tags"]}),
-        ("Publishing", {"fields": [("status", "published_at")]}),
+        ("Publishing", {"fields": [("status", "published_at"), "withdrawn_reason"]}),
         ("Text", {"fields": ["why_it_matters", "body"]}),
         (
             "Record",

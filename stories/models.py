@@ -109,6 +109,7 @@ class StoryQuerySet(models.QuerySet):
             "key_points",
             "open_questions",
             "timeline_events",
+            "corrections",
             models.Prefetch("citations", Citation.objects.select_related("source__outlet")),
         )
 
@@ -117,6 +118,7 @@ class Story(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     title = models.CharField(max_length=200, help_text="The headline.")
     slug = models.SlugField(
@@ -152,6 +154,11 @@ class Story(models.Model):
         blank=True,
         help_text="Readers see the story from this time on. Required to publish.",
     )
+    withdrawn_reason = models.TextField(
+        "reason for withdrawal",
+        blank=True,
+        help_text="Required to withdraw: shown to readers at the story's address.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Kept by stories.search on PostgreSQL (GIN-indexed there); unused on SQLite.
@@ -180,6 +187,15 @@ class Story(models.Model):
     def clean(self):
         if self.status == self.Status.PUBLISHED and not self.published_at:
             raise ValidationError({"published_at": "A published story needs a published time."})
+        if self.status == self.Status.WITHDRAWN and not self.withdrawn_reason.strip():
+            raise ValidationError(
+                {"withdrawn_reason": "Say why the story is withdrawn: readers will see it."}
+            )
+
+    @property
+    def last_correction_at(self):
+        """When the newest public note was added (from the prefetched notes)."""
+        return max((c.created_at for c in self.corrections.all()), default=None)
 
     @property
     def is_live(self):
@@ -287,6 +303,46 @@ class TimelineEvent(models.Model):
     @property
     def when(self) -> PartialDate:
         return PartialDate.of(self.date, self.precision)
+
+
+class Correction(models.Model):
+    """A public note on a published story: what we got wrong, clarified or added."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+        UPDATE = "update", "Update"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)
+    text = models.TextField(help_text="What changed and why, as readers will read it.")
+    created_at = models.DateTimeField(
+        "time", default=timezone.now, help_text="When the note was made public."
+    )
+    paragraph = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Optional: the body paragraph it concerns, counting from 1.",
+    )
+    source_number = models.PositiveSmallIntegerField(
+        "source",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Optional: the number of the source it concerns.",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The story changed for readers: feeds and sitemaps show it as updated.
+        Story.objects.filter(pk=self.story_id).update(updated_at=timezone.now())
 
 
 class Citation(models.Model):

@@ -22,6 +22,7 @@ from .citations import markers_in
 from .models import (
     RESERVED_TOPIC_SLUGS,
     Citation,
+    Correction,
     KeyPoint,
     OpenQuestion,
     Story,
@@ -38,8 +39,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STORY_KEYS = [
     "format", "slug", "title", "dek", "label", "byline", "topic", "status", "published_at",
     "tags", "why_it_matters", "key_points", "body", "viewpoints", "timeline", "unknowns",
-    "sources",
+    "sources", "corrections", "withdrawn_reason",
 ]  # fmt: skip
+CORRECTION_KEYS = ["kind", "text", "at", "paragraph", "source"]
 REQUIRED_KEYS = {"format", "slug", "title", "dek", "label", "topic", "status"}
 VIEWPOINT_KEYS = ["label", "stance", "holders", "summary", "detail"]
 SOURCE_KEYS = [
@@ -193,6 +195,8 @@ class StoryPackage:
     timeline: list[tuple[PartialDate, str]]
     unknowns: list[str]
     sources: list[SourceEntry]
+    corrections: list[dict] = field(default_factory=list)
+    withdrawn_reason: str = ""
 
 
 def parse_package(data: Any) -> StoryPackage:
@@ -239,9 +243,13 @@ def parse_package(data: Any) -> StoryPackage:
         if not isinstance(raw_time, str):
             r.fail("published_at", f"expected a string, got {_kind(raw_time)}")
         else:
-            published_at = _parse_time(raw_time, r)
+            published_at = _parse_time(raw_time, r, "published_at")
     elif status == Story.Status.PUBLISHED:
         r.fail("published_at", "required when the status is 'published'")
+
+    withdrawn_reason = r.text(get("withdrawn_reason"), "withdrawn_reason", blank=True)
+    if status == Story.Status.WITHDRAWN and not withdrawn_reason:
+        r.fail("withdrawn_reason", "required when the status is 'withdrawn'")
 
     tags = r.texts(get("tags"), "tags", max_length=100)
     why = r.text(get("why_it_matters"), "why_it_matters", blank=True)
@@ -279,6 +287,39 @@ def parse_package(data: Any) -> StoryPackage:
         except ValueError as exc:
             r.fail(f"{path}.date", str(exc))
 
+    corrections = []
+    for i, item in enumerate(r.items(get("corrections"), "corrections")):
+        path = f"corrections[{i}]"
+        if r.obj(item, path, CORRECTION_KEYS, ["kind", "text", "at"]) is None:
+            continue
+        kind = item.get("kind")
+        if "kind" in item and kind not in Correction.Kind.values:
+            r.fail(f"{path}.kind", f"{kind!r} is not one of {', '.join(Correction.Kind.values)}")
+        at = item.get("at")
+        if not isinstance(at, str):
+            r.fail(f"{path}.at", f"expected a string, got {_kind(at)}")
+            at = None
+        else:
+            at = _parse_time(at, r, f"{path}.at")
+        numbers = {}
+        for key in ("paragraph", "source"):
+            value = item.get(key)
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or value < 1
+            ):
+                r.fail(f"{path}.{key}", f"expected a whole number from 1, got {value!r}")
+                value = None
+            numbers[key] = value
+        corrections.append(
+            {
+                "kind": kind,
+                "text": r.text(item.get("text", MISSING), f"{path}.text"),
+                "created_at": at,
+                "paragraph": numbers["paragraph"],
+                "source_number": numbers["source"],
+            }
+        )
+
     sources = _parse_sources(get("sources"), r)
     if sources is not None:
         numbers = {s.number for s in sources}
@@ -302,20 +343,22 @@ def parse_package(data: Any) -> StoryPackage:
         timeline=timeline,
         unknowns=unknowns,
         sources=sources,
+        corrections=corrections,
+        withdrawn_reason=withdrawn_reason,
         **strings,
     )
 
 
-def _parse_time(text: str, r: _Reader) -> datetime.datetime | None:
+def _parse_time(text: str, r: _Reader, path: str) -> datetime.datetime | None:
     try:
         value = parse_datetime(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
         value = None
     if value is None:
-        r.fail("published_at", f"{text!r} is not a date and time (use 2026-11-20T09:00:00Z)")
+        r.fail(path, f"{text!r} is not a date and time (use 2026-11-20T09:00:00Z)")
         return None
     if timezone.is_naive(value):
-        r.fail("published_at", f"{text!r} has no time zone (add Z for UTC, or +01:00)")
+        r.fail(path, f"{text!r} has no time zone (add Z for UTC, or +01:00)")
         return None
     return value
 
@@ -395,7 +438,10 @@ def import_package(data: Any) -> ImportResult:
     story = Story.objects.filter(slug=package.slug).first()
     created = story is None
     story = story or Story(slug=package.slug)
-    for name in ("title", "dek", "label", "byline", "status", "published_at", "why_it_matters"):
+    for name in (
+        "title", "dek", "label", "byline", "status", "published_at", "why_it_matters",
+        "withdrawn_reason",
+    ):  # fmt: skip
         setattr(story, name, getattr(package, name))
     story.body = package.body
     story.topic = topic
@@ -403,7 +449,7 @@ def import_package(data: Any) -> ImportResult:
     story.tags.set(package.tags, clear=True)
 
     # Lists are replaced whole: the package is the story's complete state.
-    for model in (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation):
+    for model in (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction):
         model.objects.filter(story=story).delete()
     Viewpoint.objects.bulk_create(
         Viewpoint(story=story, position=i, **v) for i, v in enumerate(package.viewpoints)
@@ -447,6 +493,7 @@ def import_package(data: Any) -> ImportResult:
             )
         )
     Citation.objects.bulk_create(citations)
+    Correction.objects.bulk_create(Correction(story=story, **c) for c in package.corrections)
     return ImportResult(story=story, created=created, notes=notes)
 
 
@@ -467,7 +514,7 @@ def _differences(entry: SourceEntry, source: Source) -> list[str]:
 
 def export_package(story: Story) -> dict:
     """The package for `story`; importing it elsewhere recreates the story."""
-    return {
+    package = {
         "format": FORMAT,
         "slug": story.slug,
         "title": story.title,
@@ -492,6 +539,21 @@ def export_package(story: Story) -> dict:
         "unknowns": [q.text for q in story.open_questions.all()],
         "sources": [_export_source(c) for c in story.citations.select_related("source__outlet")],
     }
+    corrections = [
+        {
+            "kind": c.kind,
+            "text": c.text,
+            "at": _format_time(c.created_at),
+            **({"paragraph": c.paragraph} if c.paragraph else {}),
+            **({"source": c.source_number} if c.source_number else {}),
+        }
+        for c in story.corrections.all()
+    ]
+    if corrections:  # written only when there are any, like other optional details
+        package["corrections"] = corrections
+    if story.withdrawn_reason:
+        package["withdrawn_reason"] = story.withdrawn_reason
+    return package
 
 
 def _export_source(citation: Citation) -> dict:

@@ -6,6 +6,7 @@ app_name = "stories"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("corrections/", views.corrections, name="corrections"),
     path("<slug:topic>/", views.topic_detail, name="topic"),
     path("<slug:topic>/<slug:slug>/", views.story_detail, name="story"),
 ]

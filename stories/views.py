@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from factlen.pagination import page_or_404
 
-from .models import Story, Topic
+from .models import Correction, Story, Topic
 from .search import clean_query, search_stories, snippet, uses_full_text
 
 HOME_STORIES_PER_TOPIC = 4
@@ -40,7 +40,11 @@ def topic_detail(request, topic):
 
 
 def story_detail(request, topic, slug):
-    story = get_object_or_404(Story.objects.published().for_page(), slug=slug)
+    story = Story.objects.published().for_page().filter(slug=slug).first()
+    if story is None:
+        withdrawn = get_object_or_404(Story, slug=slug, status=Story.Status.WITHDRAWN)
+        # Gone, and said so: the address answers with the public reason.
+        return render(request, "410.html", {"story": withdrawn}, status=410)
     if story.topic.slug != topic:
         return redirect(story, permanent=True)
     more = Story.objects.published().filter(topic=story.topic).exclude(pk=story.pk)
@@ -53,6 +57,16 @@ def story_detail(request, topic, slug):
         "topic_story_count": Story.objects.published().filter(topic=story.topic).count(),
     }
     return render(request, "stories/story.html", context)
+
+
+def corrections(request):
+    """Every public note on a live story, newest first: a record of our errors."""
+    notes = (
+        Correction.objects.filter(story__in=Story.objects.published())
+        .select_related("story__topic")
+        .order_by("-created_at", "-pk")
+    )
+    return render(request, "stories/corrections.html", {"page": page_or_404(request, notes)})
 
 
 def search(request):

@@ -42,6 +42,13 @@ def test_optional_citation_details_match_the_schema():
     jsonschema.validate(data, SCHEMA)
 
 
+def test_corrections_match_the_schema():
+    data = package_data(
+        corrections=[{"kind": "update", "text": "t", "at": "2026-11-21T10:00:00Z", "source": 1}]
+    )
+    jsonschema.validate(data, SCHEMA)
+
+
 def test_the_schema_rejects_what_import_rejects():
     bad = package_data()
     bad["sources"][0]["url"] = "javascript:alert(1)"

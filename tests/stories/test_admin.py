@@ -5,7 +5,14 @@ from stories.models import Story
 
 from ..factories import OutletFactory, SourceFactory, StoryFactory
 
-INLINES = ["viewpoints", "key_points", "timeline_events", "open_questions", "citations"]
+INLINES = [
+    "viewpoints",
+    "key_points",
+    "timeline_events",
+    "open_questions",
+    "citations",
+    "corrections",
+]
 
 
 def story_form(topic, **fields):

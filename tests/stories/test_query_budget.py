@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ..factories import StoryFactory, TopicFactory, complete_story
 
-STORY_PAGE_BUDGET = 10
+STORY_PAGE_BUDGET = 11
 TOPIC_PAGE_BUDGET = 5
 HOME_BUDGET = 5
 
