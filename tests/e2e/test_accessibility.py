@@ -13,7 +13,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def pages(live_server):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     story = Story.objects.published().first()
+    gone = Story.objects.create(
+        slug="withdrawn-example",
+        title="A withdrawn story",
+        dek="d",
+        label="l",
+        topic=story.topic,
+        status=Story.Status.WITHDRAWN,
+        published_at=story.published_at,
+        withdrawn_reason="Its main source was shown to be unreliable.",
+    )
     return {
+        "corrections": "/corrections/",
+        "withdrawn (410)": gone.get_absolute_url(),
         "home": "/",
         "topic": story.topic.get_absolute_url(),
         "story": story.get_absolute_url(),

@@ -71,6 +71,18 @@ def test_a_story_reads_without_javascript(browser, site_url, demo):
     context.close()
 
 
+def test_withdrawn_story_page_is_styled_and_says_why(page, site_url, demo):
+    story = Story.objects.published().first()
+    Story.objects.filter(pk=story.pk).update(
+        status=Story.Status.WITHDRAWN, withdrawn_reason="Its main source was retracted."
+    )
+    response = page.goto(site_url + story.get_absolute_url())
+    assert response.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("We have withdrawn this story")
+    expect(page.locator(".withdrawn-reason")).to_have_text("Its main source was retracted.")
+    screenshot(page, "withdrawn")
+
+
 def test_missing_page_is_styled(page, site_url, demo):
     response = page.goto(site_url + "/no-such-topic/")
     assert response.status == 404
