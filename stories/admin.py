@@ -1,20 +1,32 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 
 from sources.models import Source
 
+from .checks import failures, run_checks
 from .forms import CitationFormSet, TimelineEventForm
 from .models import (
     Citation,
     Correction,
     KeyPoint,
     OpenQuestion,
+    ReviewQueue,
     Story,
     TimelineEvent,
     Topic,
+    Transition,
     Viewpoint,
 )
+from .workflow import ACTIONS, TransitionRefused, allowed_actions, can_edit, override_label, perform
 
 
 @admin.register(Topic)
@@ -87,6 +99,7 @@ class CitationInline(admin.TabularInline):
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
+    actions = ["publish_selected"]
     list_filter = ["status", "topic", "tags"]
     list_select_related = ["topic"]
     search_fields = ["title", "slug", "dek", "body", "byline", "label"]
@@ -102,7 +115,7 @@ class StoryAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", ("topic", "label"), "byline", "tags"]}),
-        ("Publishing", {"fields": [("status", "published_at"), "withdrawn_reason"]}),
+        ("People", {"classes": ["collapse"], "fields": [("owner", "assigned_to")]}),
         ("Text", {"fields": ["why_it_matters", "body"]}),
         (
             "Record",
@@ -110,14 +123,137 @@ class StoryAdmin(admin.ModelAdmin):
         ),
     ]
     readonly_fields = ["created_at", "updated_at"]
+    change_form_template = "admin/stories/story/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("stories.edit_any_story"):
+            fields += ["owner", "assigned_to"]
+        return fields
+
+    def get_queryset(self, request):
+        stories = super().get_queryset(request).with_source_count()
+        if request.user.has_perm("stories.edit_any_story"):
+            return stories
+        # Writers see their own stories and those assigned to them.
+        user = request.user
+        return stories.filter(models.Q(owner=user) | models.Q(assigned_to=user))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return can_edit(request.user, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.owner_id is None:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+    def workflow_context(self, request, story):
+        """The state panel above the form: state, allowed actions, checks, history."""
+        if story is None:
+            return {}
+        loaded = Story.objects.for_page().get(pk=story.pk)
+        return {
+            "workflow_story": story,
+            "workflow_actions": allowed_actions(request.user, story),
+            "workflow_checks": run_checks(loaded),
+            "workflow_history": [
+                (t, [(override_label(o["rule"]), o["reason"]) for o in t.overrides])
+                for t in story.transitions.select_related("by")
+            ],
+            "workflow_scheduled": story.status == Story.Status.PUBLISHED and not story.is_live,
+        }
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="stories_story_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, object_id, action):
+        story = self.get_object(request, object_id)
+        if story is None or action not in ACTIONS:
+            raise Http404("No such story or action.")
+        step = ACTIONS[action]
+        loaded = Story.objects.for_page().get(pk=story.pk)
+        failed = failures(loaded) if action == "publish" else []
+        problems = []
+        if request.method == "POST":
+            published_at = None
+            if action == "publish" and request.POST.get("published_at"):
+                published_at = parse_datetime(request.POST["published_at"])
+                if published_at is None:
+                    problems.append("The published time is not a date and time.")
+                elif timezone.is_naive(published_at):
+                    published_at = timezone.make_aware(published_at)
+            overrides = {r.rule: request.POST.get(f"override_{r.rule}", "") for r in failed}
+            if not problems:
+                try:
+                    perform(
+                        story,
+                        action,
+                        by=request.user,
+                        comment=request.POST.get("comment", ""),
+                        published_at=published_at,
+                        overrides=overrides,
+                    )
+                except TransitionRefused as refusal:
+                    problems = refusal.problems
+                else:
+                    story.refresh_from_db()
+                    self.message_user(
+                        request,
+                        f"“{story.title}” is now {story.get_status_display().lower()}"
+                        + (
+                            " (scheduled)"
+                            if story.status == "published" and not story.is_live
+                            else ""
+                        )
+                        + ".",
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:stories_story_change", story.pk)
+        default_time = timezone.localtime(story.published_at or timezone.now())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{step.label}: {story.title}",
+            "opts": self.model._meta,
+            "original": story,
+            "step": step,
+            "problems": problems,
+            "failed": failed,
+            "can_override": request.user.has_perm("stories.override_check"),
+            "refusals": allowed_actions(request.user, story),
+            "allowed": step in allowed_actions(request.user, story),
+            "default_time": default_time.strftime("%Y-%m-%dT%H:%M"),
+            "target": Story.Status(step.target).label,
+        }
+        return TemplateResponse(request, "admin/stories/story/transition.html", context)
+
+    @admin.action(description="Publish selected stories (runs the publish checks)")
+    def publish_selected(self, request, queryset):
+        published, refused = [], []
+        for story in queryset:
+            try:
+                perform(story, "publish", by=request.user)
+            except TransitionRefused as refusal:
+                refused.append(f"“{story.title}”: {' '.join(refusal.problems)}")
+            else:
+                published.append(story.title)
+        if published:
+            self.message_user(request, f"Published {len(published)}: {', '.join(published)}.")
+        for line in refused:
+            self.message_user(request, f"Not published, {line}", messages.ERROR)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 28, "cols": 100})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_source_count()
 
     @admin.display(description="sources", ordering="source_count")
     def source_count(self, story):
@@ -139,6 +275,8 @@ class StoryAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        story = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), **self.workflow_context(request, story)}
         if request.method == "GET":
             broken = Source.objects.broken().filter(citations__story_id=object_id).distinct()
             for source in broken.select_related("outlet"):
@@ -156,3 +294,50 @@ class StoryAdmin(admin.ModelAdmin):
 
     def view_on_site(self, story):
         return story.get_absolute_url() if story.is_live else None
+
+
+@admin.register(ReviewQueue)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    """Stories in review, oldest submission first: what editors work through."""
+
+    list_display = ["story", "topic", "owner", "submitted_at"]
+    list_display_links = None
+    list_select_related = ["topic", "owner"]
+
+    def get_queryset(self, request):
+        submitted = Transition.objects.filter(
+            story=OuterRef("pk"), to_status=Story.Status.IN_REVIEW
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Story.Status.IN_REVIEW)
+            .annotate(submitted_at=Subquery(submitted.order_by("-at").values("at")[:1]))
+            .order_by("submitted_at", "pk")
+        )
+
+    @admin.display(description="submitted", ordering="submitted_at")
+    def submitted_at(self, story):
+        return story.submitted_at
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("stories.review_story")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("stories.review_story")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="story")
+    def story(self, story):
+        # Opens in the story admin, where the review actions are.
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:stories_story_change", args=[story.pk]), story
+        )

@@ -95,6 +95,25 @@ def _parser() -> MarkdownIt:
 _md = _parser()
 
 
+def body_paragraphs(body: str):
+    """(number, text, cites a source) for each paragraph that states something.
+
+    Paragraphs inside a blockquote (pull quotes) and headings are left out;
+    list items count, as each states something.
+    """
+    depth, number, previous = 0, 0, None
+    for token in _md.parse(body or ""):
+        if token.type == "blockquote_open":
+            depth += 1
+        elif token.type == "blockquote_close":
+            depth -= 1
+        elif token.type == "inline" and depth == 0 and previous == "paragraph_open":
+            number += 1
+            cites = any(child.type == "citation" for child in token.children or ())
+            yield number, token.content, cites
+        previous = token.type
+
+
 def citation_numbers(body: str) -> list[int]:
     """Marker numbers as the renderer sees them (code spans and blocks excluded)."""
     numbers = []

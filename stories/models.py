@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -117,6 +118,7 @@ class StoryQuerySet(models.QuerySet):
 class Story(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -154,6 +156,22 @@ class Story(models.Model):
         blank=True,
         help_text="Readers see the story from this time on. Required to publish.",
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_stories",
+        help_text="The writer who started the story.",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_stories",
+        help_text="A writer who may edit the draft besides its owner.",
+    )
     withdrawn_reason = models.TextField(
         "reason for withdrawal",
         blank=True,
@@ -169,6 +187,12 @@ class Story(models.Model):
     class Meta:
         verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_story", "Can publish, schedule and withdraw stories"),
+            ("review_story", "Can approve stories in review or return them to the writer"),
+            ("edit_any_story", "Can edit any story in any state"),
+            ("override_check", "Can publish past a failed check, with a reason"),
+        ]
         indexes = [models.Index(fields=["status", "published_at"], name="story_visibility")]
         constraints = [
             models.CheckConstraint(
@@ -226,6 +250,15 @@ class Story(models.Model):
         sources list and its links back into the text."""
         anchors = self._rendered_body[1]
         return [(c, anchors.get(c.number, [])) for c in self.citations.all()]
+
+
+class ReviewQueue(Story):
+    """Stories waiting for an editor, as their own list in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "story in review"
+        verbose_name_plural = "review queue"
 
 
 class StoryItem(models.Model):
@@ -303,6 +336,28 @@ class TimelineEvent(models.Model):
     @property
     def when(self) -> PartialDate:
         return PartialDate.of(self.date, self.precision)
+
+
+class Transition(models.Model):
+    """One step of a story through the workflow: who, when, why."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, choices=Story.Status)
+    to_status = models.CharField(max_length=20, choices=Story.Status)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+    # Failed publish checks an editor published past: [{"rule": ..., "reason": ...}].
+    overrides = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"
 
 
 class Correction(models.Model):

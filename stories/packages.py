@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from sources.models import Outlet, Source
 from sources.normalize import InvalidURL, normalize_url
 
+from .checks import failures
 from .citations import markers_in
 from .models import (
     RESERVED_TOPIC_SLUGS,
@@ -28,6 +29,7 @@ from .models import (
     Story,
     TimelineEvent,
     Topic,
+    Transition,
     Viewpoint,
 )
 from .partial_dates import PartialDate
@@ -421,9 +423,17 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)  # what was kept rather than overwritten
 
 
+SKIP_CHECKS_REASON = "imported with import_story --skip-checks"
+
+
 @transaction.atomic
-def import_package(data: Any) -> ImportResult:
-    """Create or update (by slug) the story a package describes, all or nothing."""
+def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportResult:
+    """Create or update (by slug) the story a package describes, all or nothing.
+
+    A package that publishes a story must pass the publish checks, as in the
+    admin; `skip_checks` (for migrating old stories) publishes past them and
+    records that in the story's history.
+    """
     package = parse_package(data)
 
     topic = Topic.objects.filter(slug=package.topic["slug"]).first()
@@ -437,7 +447,8 @@ def import_package(data: Any) -> ImportResult:
 
     story = Story.objects.filter(slug=package.slug).first()
     created = story is None
-    story = story or Story(slug=package.slug)
+    story = story or Story(slug=package.slug, owner=by)
+    previous_status = Story.Status.DRAFT if created else story.status
     for name in (
         "title", "dek", "label", "byline", "status", "published_at", "why_it_matters",
         "withdrawn_reason",
@@ -494,6 +505,23 @@ def import_package(data: Any) -> ImportResult:
         )
     Citation.objects.bulk_create(citations)
     Correction.objects.bulk_create(Correction(story=story, **c) for c in package.corrections)
+
+    overrides = []
+    if story.status == Story.Status.PUBLISHED:
+        failed = failures(Story.objects.for_page().get(pk=story.pk))
+        if failed and not skip_checks:
+            raise PackageInvalid([f"publish check: {p}" for r in failed for p in r.problems])
+        overrides = [{"rule": r.rule, "reason": SKIP_CHECKS_REASON} for r in failed]
+    if created or story.status != previous_status:
+        Transition.objects.create(
+            story=story,
+            action="import",
+            from_status=previous_status,
+            to_status=story.status,
+            by=by,
+            comment="import_story",
+            overrides=overrides,
+        )
     return ImportResult(story=story, created=created, notes=notes)
 
 

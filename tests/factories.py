@@ -110,7 +110,11 @@ def package_data(**overrides):
         "published_at": "2026-11-20T09:00:00Z",
         "tags": ["fishing", "wind power"],
         "why_it_matters": "The lease decides the region's power price for twenty years.",
-        "key_points": ["The lease doubles capacity.", "Two ports lose grounds."],
+        "key_points": [
+            "The lease doubles capacity.",
+            "Two ports lose grounds.",
+            "Compensation talks start in spring.",
+        ],
         "body": "The regulator approved the lease [1].\n\n> “Last to hear,” said a skipper.\n\n"
         "Fishers object [2][1].",
         "viewpoints": [

@@ -113,6 +113,14 @@ def test_an_editor_creates_a_complete_story_with_every_inline(editor_client, top
     assert [e.when.display() for e in story.timeline_events.all()] == ["2019", "Feb 2024"]
     assert [c.source for c in story.citations.all()] == sources
     assert sorted(story.tags.names()) == ["buses", "parking"]
+    assert story.status == "draft"  # the form cannot set the state; the workflow does
+    assert story.owner.username == "alice"
+    assert editor_client.get(story.get_absolute_url()).status_code == 404
+    response = editor_client.post(
+        f"/admin/stories/story/{story.pk}/transition/publish/",
+        {"published_at": "2026-11-20T09:00", "comment": ""},
+    )
+    assert response.status_code == 302
     assert editor_client.get(story.get_absolute_url()).status_code == 200
 
 

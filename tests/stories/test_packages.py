@@ -57,8 +57,9 @@ def test_export_then_import_then_export_gives_the_same_json():
 
 def test_importing_an_existing_slug_updates_it_in_place_and_replaces_its_lists():
     original = import_package(package_data()).story
-    changed = package_data(title="New headline", key_points=["Only one point now."])
+    changed = package_data(title="New headline", key_points=["One.", "Two.", "Three now."])
     changed["viewpoints"] = changed["viewpoints"][:1]
+    changed["status"] = "draft"  # one viewpoint: not publishable, but a valid draft
     changed["sources"] = changed["sources"][:1]
     changed["body"] = "Just one claim [1]."
     result = import_package(changed)
@@ -66,7 +67,7 @@ def test_importing_an_existing_slug_updates_it_in_place_and_replaces_its_lists()
     assert result.story.pk == original.pk
     assert Story.objects.count() == 1
     assert result.story.title == "New headline"
-    assert KeyPoint.objects.filter(story=original).count() == 1
+    assert KeyPoint.objects.filter(story=original).count() == 3
     assert Viewpoint.objects.filter(story=original).count() == 1
     assert Citation.objects.filter(story=original).count() == 1
 
@@ -156,7 +157,7 @@ def test_a_time_with_an_offset_is_stored_and_exported_in_utc():
             "sources[0].published: '15/10/2026' is not a date",
         ),
         (lambda d: d.update(body="Claim [7]."), "body: marker [7] has no source 7"),
-        (lambda d: d["key_points"].append(None), "key_points[2]: expected a string, got null"),
+        (lambda d: d["key_points"].append(None), "key_points[3]: expected a string, got null"),
     ],
 )
 def test_a_bad_package_is_refused_with_its_path_and_nothing_is_written(change, expected):

@@ -13,15 +13,24 @@ class Command(BaseCommand):
         "whole or not at all; a story whose slug exists is updated in place."
     )
 
+    # Django's own --skip-checks (system checks) would take the option's name.
+    requires_system_checks = []
+
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", help="Package files; '-' reads standard input.")
+        parser.add_argument(
+            "--skip-checks",
+            action="store_true",
+            help="Publish past failed publish checks (for migrating old stories); "
+            "recorded in each story's history.",
+        )
 
-    def handle(self, *args, files, **options):
+    def handle(self, *args, files, skip_checks, **options):
         failed = 0
         for name in files:
             try:
                 data = self.read(name)
-                result = import_package(data)
+                result = import_package(data, skip_checks=skip_checks)
             except PackageInvalid as exc:
                 failed += 1
                 for problem in exc.problems:

@@ -1,0 +1,370 @@
+"""The editorial workflow: roles × transitions, publish checks, scheduling, history."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from stories.checks import run_checks
+from stories.models import Citation, KeyPoint, Story, Transition
+from stories.workflow import TransitionRefused, allowed_actions, perform
+
+from ..factories import SourceFactory, StoryFactory, UserFactory, complete_story
+
+pytestmark = pytest.mark.django_db
+Status = Story.Status
+
+
+def member(username, role):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def bob():
+    """A writer."""
+    return member("bob", "Writer")
+
+
+@pytest.fixture
+def carol():
+    """Another writer."""
+    return member("carol", "Writer")
+
+
+@pytest.fixture
+def erin():
+    """An editor."""
+    return member("erin", "Editor")
+
+
+@pytest.fixture
+def draft(topic, bob):
+    story = complete_story(topic=topic, slug="bobs-draft", status=Status.DRAFT, published_at=None)
+    story.owner = bob
+    story.save()
+    KeyPoint.objects.create(story=story, position=9, text="One more point.")
+    return Story.objects.get(pk=story.pk)
+
+
+def state(story):
+    return Story.objects.get(pk=story.pk).status
+
+
+# Roles × transitions -------------------------------------------------------
+
+ALLOWED = [
+    ("writer-owner", "submit", Status.DRAFT, Status.IN_REVIEW),
+    ("editor", "submit", Status.DRAFT, Status.IN_REVIEW),
+    ("editor", "return", Status.IN_REVIEW, Status.DRAFT),
+    ("editor", "publish", Status.IN_REVIEW, Status.PUBLISHED),
+    ("editor", "publish", Status.DRAFT, Status.PUBLISHED),
+    ("editor", "withdraw", Status.PUBLISHED, Status.WITHDRAWN),
+]
+REFUSED = [
+    ("writer-other", "submit", Status.DRAFT, "Only the story's writer or an editor"),
+    ("writer-owner", "return", Status.IN_REVIEW, "not allowed to return to writer"),
+    ("writer-owner", "publish", Status.DRAFT, "not allowed to publish"),
+    ("writer-owner", "publish", Status.IN_REVIEW, "not allowed to publish"),
+    ("writer-owner", "withdraw", Status.PUBLISHED, "not allowed to withdraw"),
+    ("editor", "withdraw", Status.DRAFT, "not possible for a story that is draft"),
+    ("editor", "return", Status.DRAFT, "not possible for a story that is draft"),
+    ("editor", "submit", Status.PUBLISHED, "not possible for a story that is published"),
+]
+
+
+def actor(who, bob, carol, erin):
+    return {"writer-owner": bob, "writer-other": carol, "editor": erin}[who]
+
+
+@pytest.mark.parametrize(("who", "action", "start", "end"), ALLOWED)
+def test_allowed_transitions_move_the_story_and_are_recorded(
+    draft, bob, carol, erin, who, action, start, end
+):
+    Story.objects.filter(pk=draft.pk).update(
+        status=start, published_at=timezone.now() if start == Status.PUBLISHED else None
+    )
+    user = actor(who, bob, carol, erin)
+    transition = perform(draft, action, by=user, comment="Looks right to me.")
+    assert state(draft) == end
+    assert (transition.from_status, transition.to_status, transition.by) == (start, end, user)
+    assert transition.comment == "Looks right to me."
+    assert transition.at <= timezone.now()
+
+
+@pytest.mark.parametrize(("who", "action", "start", "message"), REFUSED)
+def test_refused_transitions_change_nothing_and_say_why(
+    draft, bob, carol, erin, who, action, start, message
+):
+    Story.objects.filter(pk=draft.pk).update(
+        status=start, published_at=timezone.now() if start == Status.PUBLISHED else None
+    )
+    with pytest.raises(TransitionRefused) as refusal:
+        perform(draft, action, by=actor(who, bob, carol, erin), comment="c")
+    assert any(message in problem for problem in refusal.value.problems), refusal.value.problems
+    assert state(draft) == start
+    assert not Transition.objects.filter(story=draft).exists()
+
+
+def test_returning_a_story_needs_a_comment_for_the_writer(draft, bob, erin):
+    perform(draft, "submit", by=bob)
+    with pytest.raises(TransitionRefused, match="Say what the writer should change"):
+        perform(draft, "return", by=erin, comment="  ")
+    perform(draft, "return", by=erin, comment="Add the council's figures.")
+    assert state(draft) == Status.DRAFT
+    assert Transition.objects.filter(story=draft).last().comment == "Add the council's figures."
+
+
+def test_withdrawing_records_the_public_reason(draft, erin, client):
+    perform(draft, "publish", by=erin)
+    perform(draft, "withdraw", by=erin, comment="The main document was forged.")
+    story = Story.objects.get(pk=draft.pk)
+    assert story.withdrawn_reason == "The main document was forged."
+    response = client.get(story.get_absolute_url())
+    assert response.status_code == 410
+    assert "The main document was forged." in response.content.decode()
+
+
+def test_writers_see_only_the_actions_open_to_them(draft, bob, carol, erin):
+    assert [a.name for a in allowed_actions(bob, draft)] == ["submit"]
+    assert allowed_actions(carol, draft) == []
+    assert [a.name for a in allowed_actions(erin, draft)] == ["submit", "publish"]
+
+
+# Scheduling ----------------------------------------------------------------
+
+
+def test_a_story_scheduled_for_later_appears_at_its_time_with_nothing_run(draft, erin, client):
+    later = timezone.now() + datetime.timedelta(hours=2)
+    perform(draft, "publish", by=erin, published_at=later)
+    assert state(draft) == Status.PUBLISHED
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert draft not in Story.objects.published()
+    assert draft in Story.objects.published(at=later + datetime.timedelta(seconds=1))
+    Story.objects.filter(pk=draft.pk).update(published_at=timezone.now())
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+# Publish checks: one rule at a time, pass and fail ------------------------
+
+
+def result(story, rule):
+    loaded = Story.objects.for_page().get(pk=story.pk)
+    return next(r for r in run_checks(loaded) if r.rule == rule)
+
+
+def test_the_complete_draft_passes_every_check(draft):
+    loaded = Story.objects.for_page().get(pk=draft.pk)
+    assert [r.rule for r in run_checks(loaded) if not r.passed] == []
+
+
+def update(story, **fields):
+    Story.objects.filter(pk=story.pk).update(**fields)
+
+
+def add_paragraph(story, text):
+    update(story, body=f"{story.body}\n\n{text}")
+
+
+BREAKAGES = {
+    "no why it matters": (
+        "required_fields",
+        lambda s: update(s, why_it_matters=""),
+        "Missing: why it matters.",
+    ),
+    "blank label": ("required_fields", lambda s: update(s, label=" "), "Missing: label."),
+    "one viewpoint": (
+        "viewpoints",
+        lambda s: s.viewpoints.exclude(position=0).delete(),
+        "At least 2 viewpoints; the story has 1.",
+    ),
+    "viewpoint without holders": (
+        "viewpoints",
+        lambda s: s.viewpoints.filter(position=1).update(holders=""),
+        "Viewpoint 2 has no holders.",
+    ),
+    "two key points": (
+        "key_points",
+        lambda s: s.key_points.exclude(position__in=[0, 1]).delete(),
+        "At least 3 key points; the story has 2.",
+    ),
+    "marker without citation": (
+        "markers",
+        lambda s: add_paragraph(s, "New [9]."),
+        "The body cites [9], but no citation is numbered 9.",
+    ),
+    "citation never cited": (
+        "markers",
+        lambda s: Citation.objects.create(story=s, source=SourceFactory(), number=4),
+        "Citation 4 is never cited in the body.",
+    ),
+    "paragraph without marker": (
+        "paragraph_markers",
+        lambda s: add_paragraph(s, "An unsourced claim."),
+        "Paragraph 3 cites no source: “An unsourced claim.”",
+    ),
+    "one source under two numbers": (
+        "sources",
+        lambda s: s.citations.filter(number=3).update(source=s.citations.get(number=1).source),
+        "One source is cited as [1] and [3]: cite it under one number.",
+    ),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_each_publish_check_fails_with_its_message(draft, erin, breakage):
+    rule, breaks, message = BREAKAGES[breakage]
+    assert result(draft, rule).passed
+    breaks(draft)
+    assert message in result(draft, rule).problems
+    with pytest.raises(TransitionRefused) as refusal:
+        perform(draft, "publish", by=erin)
+    assert message in refusal.value.problems
+    assert state(draft) == Status.DRAFT
+
+
+def test_pull_quotes_and_headings_need_no_marker(draft):
+    add_paragraph(draft, "## A heading\n\n> A quote worth pulling.")
+    assert result(draft, "paragraph_markers").passed
+
+
+def test_an_editor_may_override_one_failed_rule_with_a_reason(draft, erin):
+    draft.key_points.exclude(position__in=[0, 1]).delete()
+    add_paragraph(draft, "Unsourced.")
+    with pytest.raises(TransitionRefused) as refusal:
+        perform(draft, "publish", by=erin, overrides={"key_points": "Breaking news: two for now."})
+    # The other failed rule still holds the story back.
+    assert "Paragraph 3 cites no source: “Unsourced.”" in refusal.value.problems
+    assert not any("key points" in p for p in refusal.value.problems)
+    transition = perform(
+        draft,
+        "publish",
+        by=erin,
+        overrides={
+            "key_points": "Breaking news: two for now.",
+            "paragraph_markers": "Sourced in the next update.",
+        },
+    )
+    assert state(draft) == Status.PUBLISHED
+    assert transition.overrides == [
+        {"rule": "key_points", "reason": "Breaking news: two for now."},
+        {"rule": "paragraph_markers", "reason": "Sourced in the next update."},
+    ]
+
+
+def test_an_empty_override_reason_overrides_nothing(draft, erin):
+    draft.key_points.exclude(position__in=[0, 1]).delete()
+    with pytest.raises(TransitionRefused):
+        perform(draft, "publish", by=erin, overrides={"key_points": "   "})
+
+
+# The admin: rules enforced where the write happens ------------------------
+
+
+def test_a_writer_cannot_publish_by_forging_the_post(client, draft, bob):
+    client.force_login(bob)
+    response = client.post(
+        f"/admin/stories/story/{draft.pk}/transition/publish/", {"published_at": ""}
+    )
+    assert response.status_code == 200
+    assert "You are not allowed to publish or schedule." in response.content.decode()
+    assert state(draft) == Status.DRAFT
+
+
+def test_a_writer_cannot_edit_a_story_in_review(client, draft, bob):
+    perform(draft, "submit", by=bob)
+    client.force_login(bob)
+    url = f"/admin/stories/story/{draft.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    response = client.post(url, {"title": "Changed behind the editor's back"})
+    assert response.status_code == 403
+    assert Story.objects.get(pk=draft.pk).title != "Changed behind the editor's back"
+
+
+def test_a_writer_sees_only_their_own_and_assigned_stories(client, draft, bob, carol, topic):
+    other = StoryFactory(topic=topic, owner=carol, title="Carol's story")
+    assigned = StoryFactory(topic=topic, owner=carol, assigned_to=bob, title="Shared story")
+    client.force_login(bob)
+    listed = set(client.get("/admin/stories/story/").context["cl"].result_list)
+    assert listed == {draft, assigned}
+    assert client.get(f"/admin/stories/story/{other.pk}/change/").status_code == 302
+
+
+def test_an_editor_publishes_through_the_confirmation_page(client, draft, erin):
+    client.force_login(erin)
+    url = f"/admin/stories/story/{draft.pk}/transition/publish/"
+    page = client.get(url).content.decode()
+    assert "What this does:" in page and "to <em>Published</em>" in page
+    response = client.post(url, {"published_at": "2026-11-20T09:00", "comment": "Go."})
+    assert response.status_code == 302
+    story = Story.objects.get(pk=draft.pk)
+    assert story.status == Status.PUBLISHED
+    assert story.published_at.year == 2026
+
+
+def test_the_change_form_shows_the_checklist_and_history(client, draft, bob, erin):
+    perform(draft, "submit", by=bob, comment="Ready.")
+    client.force_login(erin)
+    html = client.get(f"/admin/stories/story/{draft.pk}/change/").content.decode()
+    assert html.count('class="check-pass"') == 6
+    assert "Draft → In review by bob — “Ready.”" in html
+    assert ">Publish or schedule</a>" in html and ">Return to writer</a>" in html
+
+
+def test_the_review_queue_lists_stories_in_review_oldest_first(client, topic, bob, erin):
+    first = complete_story(topic=topic, status=Status.DRAFT, published_at=None, owner=bob)
+    second = complete_story(topic=topic, status=Status.DRAFT, published_at=None, owner=bob)
+    perform(second, "submit", by=bob)
+    perform(first, "submit", by=bob)
+    client.force_login(erin)
+    queue = client.get("/admin/stories/reviewqueue/").context["cl"].result_list
+    assert [s.pk for s in queue] == [second.pk, first.pk]
+    client.force_login(bob)
+    assert client.get("/admin/stories/reviewqueue/").status_code == 403
+
+
+def test_bulk_publish_reports_what_it_did(client, draft, erin, topic):
+    broken = StoryFactory(topic=topic, status=Status.DRAFT, published_at=None, title="Thin")
+    client.force_login(erin)
+    response = client.post(
+        "/admin/stories/story/",
+        {"action": "publish_selected", "_selected_action": [draft.pk, broken.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert f"Published 1: {draft.title}." in html
+    assert "Not published, “Thin”: At least 2 viewpoints" in html
+    assert state(draft) == Status.PUBLISHED and state(broken) == Status.DRAFT
+
+
+def test_a_new_story_belongs_to_the_writer_who_made_it(client, bob, topic):
+    client.force_login(bob)
+    data = {
+        "title": "Bob's story", "slug": "bobs-story", "dek": "d", "topic": topic.pk,
+        "label": "l", "byline": "Bob", "why_it_matters": "", "body": "",
+    }  # fmt: skip
+    for prefix in ("viewpoints", "key_points", "timeline_events", "open_questions",
+                   "citations", "corrections"):  # fmt: skip
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    response = client.post("/admin/stories/story/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    story = Story.objects.get(slug="bobs-story")
+    assert (story.owner, story.status) == (bob, Status.DRAFT)
+
+
+def test_createstaff_makes_a_writer_or_an_editor():
+    from django.core.management import call_command
+
+    call_command("createstaff", "dana", "--role", "editor", "--password", "long enough pass 1")
+    call_command("createstaff", "finn", "--role", "writer", "--password", "long enough pass 2")
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    assert users.get(username="dana").has_perm("stories.publish_story")
+    assert not users.get(username="finn").has_perm("stories.publish_story")
+    assert users.get(username="finn").has_perm("stories.add_story")
+    assert users.get(username="finn").is_staff
