@@ -110,3 +110,26 @@ def test_import_story_exits_non_zero_from_the_shell(tmp_path):
     )
     assert result.returncode != 0
     assert "status: 'live' is not a status" in result.stderr
+
+
+def test_publishing_by_import_runs_the_publish_checks(tmp_path):
+    thin = package_data(key_points=["Only one."])
+    path = write(tmp_path, "thin.json", thin)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_story", path, stdout=io.StringIO(), stderr=err)
+    assert f"{path}: publish check: At least 3 key points; the story has 1." in err.getvalue()
+    assert not Story.objects.exists()
+
+
+def test_skip_checks_publishes_and_records_it_in_the_history(tmp_path):
+    from stories.models import Transition
+
+    path = write(tmp_path, "thin.json", package_data(key_points=["Only one."]))
+    out, _ = run("import_story", "--skip-checks", path)
+    assert "Created harbour-wind-lease (energy, published)" in out
+    transition = Transition.objects.get(story__slug="harbour-wind-lease")
+    assert (transition.action, transition.to_status) == ("import", "published")
+    assert transition.overrides == [
+        {"rule": "key_points", "reason": "imported with import_story --skip-checks"}
+    ]
