@@ -20,17 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", help="Package files; '-' reads standard input.")
         parser.add_argument(
             "--skip-checks",
+            # Not "skip_checks": call_command() sets that (for system checks) to True.
+            dest="skip_publish_checks",
             action="store_true",
             help="Publish past failed publish checks (for migrating old stories); "
             "recorded in each story's history.",
         )
 
-    def handle(self, *args, files, skip_checks, **options):
+    def handle(self, *args, files, skip_publish_checks, **options):
         failed = 0
         for name in files:
             try:
                 data = self.read(name)
-                result = import_package(data, skip_checks=skip_checks)
+                result = import_package(data, skip_checks=skip_publish_checks)
             except PackageInvalid as exc:
                 failed += 1
                 for problem in exc.problems:
