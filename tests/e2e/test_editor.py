@@ -52,10 +52,6 @@ def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url,
     page.select_option("#id_topic", label="Cities")
     page.fill("#id_label", "Public Transit")
     page.fill("#id_tags", "buses, parking")
-    page.select_option("#id_status", "published")
-    yesterday = timezone.localtime() - datetime.timedelta(days=1)
-    page.fill("#id_published_at_0", yesterday.strftime("%d/%m/%Y"))
-    page.fill("#id_published_at_1", "09:30:00")
     page.fill("#id_why_it_matters", "Half of Larkport commutes by bus.")
     page.fill(
         "#id_body",
@@ -89,8 +85,17 @@ def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url,
         pick_source(page, i, source.title.split()[0], source.title)
     screenshot(page, "admin-story-form")
 
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    expect(page.locator(".checklist .check-fail")).to_have_count(0)
+
+    # Publishing goes through the workflow: a page says what will happen first.
+    page.get_by_role("link", name="Publish or schedule").click()
+    expect(page.get_by_text("What this does:")).to_be_visible()
+    yesterday = timezone.localtime() - datetime.timedelta(days=1)
+    page.fill("#id_published_at", yesterday.strftime("%Y-%m-%dT09:30"))
+    page.get_by_role("button", name="Publish or schedule").click()
+    expect(page.locator(".messagelist")).to_contain_text("is now published")
 
     story = Story.objects.get(slug="council-votes-on-waterfront-bus-lanes")
     assert story.is_live
