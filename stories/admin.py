@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from sources.models import Source
 
 from .checks import failures, run_checks
-from .forms import CitationFormSet, TimelineEventForm
+from .forms import CitationFormSet, StoryForm, TimelineEventForm
 from .models import (
     Citation,
     Correction,
@@ -98,6 +98,7 @@ class CitationInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin):
+    form = StoryForm
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
     actions = ["publish_selected"]
     list_filter = ["status", "topic", "tags"]
@@ -114,7 +115,20 @@ class StoryAdmin(admin.ModelAdmin):
         CorrectionInline,
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", ("topic", "label"), "byline", "tags"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "dek",
+                    ("topic", "label"),
+                    "byline",
+                    "tags",
+                    "opened_version",
+                ]
+            },
+        ),
         ("People", {"classes": ["collapse"], "fields": [("owner", "assigned_to")]}),
         ("Text", {"fields": ["why_it_matters", "body"]}),
         (
@@ -147,6 +161,7 @@ class StoryAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:
             obj.owner = request.user
+        obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
 
     def workflow_context(self, request, story):

@@ -1,8 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from .citations import citation_problems
-from .models import TimelineEvent
+from .models import Story, TimelineEvent
 from .partial_dates import PartialDate
 
 
@@ -32,6 +35,53 @@ class TimelineEventForm(forms.ModelForm):
             raise ValidationError(str(exc)) from None
         self.instance.date, self.instance.precision = when.date, when.precision
         return when.iso()
+
+
+class StoryForm(forms.ModelForm):
+    """The story form, carrying the version it was opened at.
+
+    If someone saved the story since, the save is refused with who and when;
+    the form keeps everything typed, now at the current version, so saving
+    again (after comparing) is a deliberate choice, never an accident.
+    """
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["opened_version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        # Locked until this save's transaction ends, so two saves cannot both pass.
+        current = (
+            Story.objects.select_for_update()
+            .select_related("last_edited_by")
+            .only("version", "updated_at", "last_edited_by__username")
+            .get(pk=self.instance.pk)
+        )
+        if cleaned.get("opened_version") != current.version:
+            who = current.last_edited_by or "someone"
+            when = timezone.localtime(current.updated_at).strftime("%d %b %Y at %H:%M:%S")
+            history = reverse("admin:stories_story_history", args=[self.instance.pk])
+            self.data = self.data.copy()
+            self.data["opened_version"] = current.version
+            raise ValidationError(
+                format_html(
+                    "{} saved this story on {}, after you opened it. Nothing was saved; "
+                    'everything you typed is still below. <a href="{}">See what changed</a>, '
+                    "then save again to keep your version.",
+                    who,
+                    when,
+                    history,
+                ),
+                code="stale",
+            )
+        self.instance.version = current.version + 1
+        return cleaned
 
 
 class CitationFormSet(forms.BaseInlineFormSet):

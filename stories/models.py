@@ -172,6 +172,17 @@ class Story(models.Model):
         related_name="assigned_stories",
         help_text="A writer who may edit the draft besides its owner.",
     )
+    # Optimistic locking: every save through the admin bumps the version, and a
+    # form that was opened at an older version is refused (stories.forms).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     withdrawn_reason = models.TextField(
         "reason for withdrawal",
         blank=True,
