@@ -1,13 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from sources.models import Source
@@ -19,6 +21,7 @@ from .models import (
     Correction,
     KeyPoint,
     OpenQuestion,
+    PreviewLink,
     ReviewQueue,
     Story,
     TimelineEvent,
@@ -178,10 +181,27 @@ class StoryAdmin(admin.ModelAdmin):
                 for t in story.transitions.select_related("by")
             ],
             "workflow_scheduled": story.status == Story.Status.PUBLISHED and not story.is_live,
+            "can_share": request.user.has_perm("stories.publish_story"),
+            "preview_links": [
+                (link, request.build_absolute_uri(link.get_absolute_url()))
+                for link in story.preview_links.filter(
+                    revoked_at__isnull=True, expires_at__gt=timezone.now()
+                )
+            ],
         }
 
     def get_urls(self):
         return [
+            path(
+                "<path:object_id>/share/",
+                self.admin_site.admin_view(self.share_view),
+                name="stories_story_share",
+            ),
+            path(
+                "<path:object_id>/share/<int:link_id>/revoke/",
+                self.admin_site.admin_view(self.revoke_view),
+                name="stories_story_revoke_share",
+            ),
             path(
                 "<path:object_id>/transition/<str:action>/",
                 self.admin_site.admin_view(self.transition_view),
@@ -249,6 +269,33 @@ class StoryAdmin(admin.ModelAdmin):
             "target": Story.Status(step.target).label,
         }
         return TemplateResponse(request, "admin/stories/story/transition.html", context)
+
+    def share_view(self, request, object_id):
+        story = self.get_object(request, object_id)
+        if story is None:
+            raise Http404("No such story.")
+        if request.method != "POST" or not request.user.has_perm("stories.publish_story"):
+            raise PermissionDenied
+        link = PreviewLink.objects.create(story=story, created_by=request.user)
+        self.message_user(
+            request,
+            format_html(
+                "Share link for outside review (read-only, until {}): {}",
+                date_format(timezone.localtime(link.expires_at), "j M Y H:i"),
+                request.build_absolute_uri(link.get_absolute_url()),
+            ),
+            messages.SUCCESS,
+        )
+        return redirect("admin:stories_story_change", story.pk)
+
+    def revoke_view(self, request, object_id, link_id):
+        link = get_object_or_404(PreviewLink, pk=link_id, story_id=object_id)
+        if request.method != "POST" or not request.user.has_perm("stories.publish_story"):
+            raise PermissionDenied
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+        self.message_user(request, "The share link is revoked: it no longer opens the story.")
+        return redirect("admin:stories_story_change", object_id)
 
     @admin.action(description="Publish selected stories (runs the publish checks)")
     def publish_selected(self, request, queryset):

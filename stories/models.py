@@ -1,5 +1,8 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -369,6 +372,54 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+def default_preview_expiry():
+    return timezone.now() + PREVIEW_LINK_LIFETIME
+
+
+PREVIEW_LINK_LIFETIME = datetime.timedelta(days=7)
+PREVIEW_SALT = "stories.preview-link"
+
+
+class PreviewLink(models.Model):
+    """A read-only link to a story for an outside reviewer: signed, expiring,
+    revocable. It always shows the story as last saved."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="preview_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=default_preview_expiry)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Preview of “{self.story}” until {self.expires_at:%d %b %Y}"
+
+    def get_absolute_url(self):
+        return reverse("stories:shared-preview", kwargs={"token": self.token})
+
+    @property
+    def token(self) -> str:
+        return signing.dumps(self.pk, salt=PREVIEW_SALT)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @classmethod
+    def from_token(cls, token: str) -> "PreviewLink | None":
+        """The live link a token names; None if tampered, expired or revoked."""
+        try:
+            pk = signing.loads(token, salt=PREVIEW_SALT)
+        except signing.BadSignature:
+            return None
+        link = cls.objects.filter(pk=pk).select_related("story").first()
+        return link if link and link.is_usable else None
 
 
 class Correction(models.Model):

@@ -1,11 +1,12 @@
 import datetime
 
+from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from factlen.pagination import page_or_404
 
-from .models import Correction, Story, Topic
+from .models import Correction, PreviewLink, Story, Topic
 from .search import clean_query, search_stories, snippet, uses_full_text
 
 HOME_STORIES_PER_TOPIC = 4
@@ -47,8 +48,28 @@ def story_detail(request, topic, slug):
         return render(request, "410.html", {"story": withdrawn}, status=410)
     if story.topic.slug != topic:
         return redirect(story, permanent=True)
+    return render(request, "stories/story.html", story_context(request, story))
+
+
+@staff_member_required
+def preview(request, pk):
+    """Any story in any state, exactly as a reader would see it, marked as a preview."""
+    story = get_object_or_404(Story.objects.for_page(), pk=pk)
+    return render(request, "stories/story.html", story_context(request, story, preview=True))
+
+
+def shared_preview(request, token):
+    link = PreviewLink.from_token(token)
+    if link is None:
+        return render(request, "stories/preview_unavailable.html", status=404)
+    story = Story.objects.for_page().get(pk=link.story_id)
+    return render(request, "stories/story.html", story_context(request, story, preview=True))
+
+
+def story_context(request, story, *, preview=False):
     more = Story.objects.published().filter(topic=story.topic).exclude(pk=story.pk)
-    context = {
+    return {
+        "preview": preview,
         "story": story,
         "current_topic_slug": story.topic.slug,
         "feed_topic": story.topic,
@@ -56,7 +77,6 @@ def story_detail(request, topic, slug):
         "more_stories": more.for_cards()[:RELATED_STORIES],
         "topic_story_count": Story.objects.published().filter(topic=story.topic).count(),
     }
-    return render(request, "stories/story.html", context)
 
 
 def corrections(request):

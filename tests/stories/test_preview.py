@@ -1,0 +1,92 @@
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from stories.models import PREVIEW_LINK_LIFETIME, PreviewLink, Story
+
+from ..factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def erin():
+    user = UserFactory(username="erin", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editor"))
+    return user
+
+
+@pytest.fixture
+def link(draft_story, erin):
+    return PreviewLink.objects.create(story=draft_story, created_by=erin)
+
+
+def test_staff_preview_any_story_as_a_reader_would_see_it(client, draft_story, erin):
+    assert client.get(f"/preview/{draft_story.pk}/").status_code == 302  # to the login
+    client.force_login(erin)
+    html = client.get(f"/preview/{draft_story.pk}/").content.decode()
+    assert "Preview — not published." in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert f"<h1>{draft_story.title}</h1>" in html
+
+
+def test_a_share_link_opens_the_latest_saved_story_read_only(client, link, draft_story):
+    Story.objects.filter(pk=draft_story.pk).update(title="Saved after the link was made")
+    response = client.get(link.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Saved after the link was made</h1>" in html
+    assert "Preview — not published." in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert client.post(link.get_absolute_url()).status_code == 200  # nothing to change there
+
+
+def test_share_links_expire_after_seven_days_by_default(client, link):
+    assert link.expires_at - link.created_at == pytest.approx(
+        PREVIEW_LINK_LIFETIME, abs=datetime.timedelta(seconds=5)
+    )
+    PreviewLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+    response = client.get(link.get_absolute_url())
+    assert response.status_code == 404
+    assert "This preview link no longer works" in response.content.decode()
+
+
+def test_a_revoked_share_link_stops_working(client, link, erin):
+    client.force_login(erin)
+    response = client.post(f"/admin/stories/story/{link.story_id}/share/{link.pk}/revoke/")
+    assert response.status_code == 302
+    client.logout()
+    assert client.get(link.get_absolute_url()).status_code == 404
+
+
+def test_a_tampered_share_link_is_refused(client, link):
+    url = link.get_absolute_url()
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    forged = token.replace(token[0], "9" if token[0] != "9" else "8", 1)
+    assert client.get(url.replace(token, forged)).status_code == 404
+    other = PreviewLink.objects.create(story=link.story)
+    tampered = url.replace(token, str(other.pk) + token[token.index(":") :])
+    assert client.get(tampered).status_code == 404
+
+
+def test_an_editor_makes_a_share_link_from_the_story_page(client, draft_story, erin):
+    client.force_login(erin)
+    response = client.post(f"/admin/stories/story/{draft_story.pk}/share/", follow=True)
+    html = response.content.decode()
+    match = re.search(r"(http://testserver/preview/shared/[^/\s<]+/)", html)
+    assert match, "the new link is shown to the editor"
+    client.logout()
+    assert client.get(match.group(1)).status_code == 200
+
+
+def test_a_writer_cannot_make_share_links(client, draft_story):
+    writer = UserFactory(username="bob", is_staff=True)
+    writer.groups.add(Group.objects.get(name="Writer"))
+    draft_story.owner = writer
+    draft_story.save()
+    client.force_login(writer)
+    assert client.post(f"/admin/stories/story/{draft_story.pk}/share/").status_code == 403
+    assert not PreviewLink.objects.exists()
