@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from sources.models import Source
 
@@ -29,6 +31,7 @@ from .models import (
     Transition,
     Viewpoint,
 )
+from .revisions import compare, restore, versions_of
 from .workflow import ACTIONS, TransitionRefused, allowed_actions, can_edit, override_label, perform
 
 
@@ -100,8 +103,9 @@ class CitationInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(VersionAdmin):
     form = StoryForm
+    object_history_template = "admin/stories/story/object_history.html"
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
     actions = ["publish_selected"]
     list_filter = ["status", "topic", "tags"]
@@ -193,6 +197,16 @@ class StoryAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="stories_story_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="stories_story_restore",
+            ),
+            path(
                 "<path:object_id>/share/",
                 self.admin_site.admin_view(self.share_view),
                 name="stories_story_share",
@@ -269,6 +283,53 @@ class StoryAdmin(admin.ModelAdmin):
             "target": Story.Status(step.target).label,
         }
         return TemplateResponse(request, "admin/stories/story/transition.html", context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        story = self.get_object(request, object_id)
+        extra = {"story_versions": list(versions_of(story))} if story else {}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+
+    def compare_view(self, request, object_id):
+        story = self.get_object(request, object_id)
+        if story is None:
+            raise Http404("No such story.")
+        versions = versions_of(story)
+        try:
+            old = versions.get(pk=request.GET.get("old"))
+            new = versions.get(pk=request.GET.get("new"))
+        except (Version.DoesNotExist, ValueError):
+            raise Http404("Pick two revisions of this story.") from None
+        if old.revision.date_created > new.revision.date_created:
+            old, new = new, old
+        fields, inlines = compare(old, new)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Changes to “{story}”",
+            "opts": self.model._meta,
+            "original": story,
+            "old": old,
+            "new": new,
+            "fields": fields,
+            "inlines": inlines,
+        }
+        return TemplateResponse(request, "admin/stories/story/compare.html", context)
+
+    def restore_view(self, request, object_id, version_id):
+        story = self.get_object(request, object_id)
+        if story is None:
+            raise Http404("No such story.")
+        if request.method != "POST" or not self.has_change_permission(request, story):
+            raise PermissionDenied
+        version = get_object_or_404(versions_of(story), pk=version_id)
+        restore(version, by=request.user)
+        when = date_format(timezone.localtime(version.revision.date_created), "j M Y H:i")
+        self.message_user(
+            request,
+            f"Restored the revision of {when} as a new revision; the history keeps every "
+            "earlier one.",
+            messages.SUCCESS,
+        )
+        return redirect("admin:stories_story_change", story.pk)
 
     def share_view(self, request, object_id):
         story = self.get_object(request, object_id)

@@ -50,7 +50,10 @@ class StoryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial["opened_version"] = self.instance.version
+            # From the database, not the instance: when restoring a revision the
+            # instance holds the old revision's values, version included.
+            current = Story.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            self.initial["opened_version"] = current.first()
 
     def clean(self):
         cleaned = super().clean()

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import reversion
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -427,6 +428,7 @@ SKIP_CHECKS_REASON = "imported with import_story --skip-checks"
 
 
 @transaction.atomic
+@reversion.create_revision()
 def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportResult:
     """Create or update (by slug) the story a package describes, all or nothing.
 
@@ -435,6 +437,9 @@ def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportRe
     records that in the story's history.
     """
     package = parse_package(data)
+    reversion.set_comment("Imported from a story package")
+    if by is not None:
+        reversion.set_user(by)
 
     topic = Topic.objects.filter(slug=package.topic["slug"]).first()
     if topic is None:
@@ -456,12 +461,13 @@ def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportRe
         setattr(story, name, getattr(package, name))
     story.body = package.body
     story.topic = topic
+    # Lists are replaced whole: the package is the story's complete state. The
+    # old rows go before the story is saved, so the revision never holds them.
+    if not created:
+        for model in (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction):
+            model.objects.filter(story=story).delete()
     story.save()
     story.tags.set(package.tags, clear=True)
-
-    # Lists are replaced whole: the package is the story's complete state.
-    for model in (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction):
-        model.objects.filter(story=story).delete()
     Viewpoint.objects.bulk_create(
         Viewpoint(story=story, position=i, **v) for i, v in enumerate(package.viewpoints)
     )
@@ -522,6 +528,8 @@ def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportRe
             comment="import_story",
             overrides=overrides,
         )
+    # Again, now that the inlines exist: the revision follows them from here.
+    reversion.add_to_revision(story)
     return ImportResult(story=story, created=created, notes=notes)
 
 

@@ -11,6 +11,7 @@ Every rule is checked here, where the write happens, whatever the caller.
 
 from dataclasses import dataclass
 
+import reversion
 from django.db import transaction
 from django.utils import timezone
 
@@ -156,7 +157,10 @@ def perform(
     story.status = action.target
     if action.name == "withdraw":
         story.withdrawn_reason = comment
-    story.save()
+    with reversion.create_revision():
+        story.save()
+        reversion.set_user(by)
+        reversion.set_comment(f"{action.label}" + (f": {comment}" if comment else ""))
     return Transition.objects.create(
         story=story,
         action=action.name,

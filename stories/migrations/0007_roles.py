@@ -1,29 +1,10 @@
-"""The newsroom's roles, as groups with the permissions they need and no more.
-
-Writers draft stories (their own, or ones assigned to them) and may add a
-source while citing; editors do everything with stories, topics and sources,
-including review, publishing, withdrawal and corrections. The rules that
-depend on a story's state and owner are enforced in stories.workflow and the
-admin; these are the permissions those rules start from.
-"""
+"""The newsroom's roles: see stories/roles.py."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-WRITER = {
-    "stories": [
-        "add_story", "change_story", "view_story",
-        "add_viewpoint", "change_viewpoint", "delete_viewpoint", "view_viewpoint",
-        "add_keypoint", "change_keypoint", "delete_keypoint", "view_keypoint",
-        "add_openquestion", "change_openquestion", "delete_openquestion", "view_openquestion",
-        "add_timelineevent", "change_timelineevent", "delete_timelineevent",
-        "view_timelineevent",
-        "add_citation", "change_citation", "delete_citation", "view_citation",
-        "view_topic", "view_correction", "view_transition",
-    ],
-    "sources": ["add_source", "view_source", "view_outlet"],
-}  # fmt: skip
-EDITOR_APPS = ["stories", "sources", "taggit"]
+from stories.roles import EDITOR, WRITER
+from stories.roles import create_roles as make_roles
 
 
 def create_roles(apps, schema_editor):
@@ -32,21 +13,11 @@ def create_roles(apps, schema_editor):
         config.models_module = True
         create_permissions(config, apps=apps, verbosity=0)
         config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    writer, _ = Group.objects.get_or_create(name="Writer")
-    writer.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=WRITER.keys(),
-            codename__in=[code for codes in WRITER.values() for code in codes],
-        )
-    )
-    editor, _ = Group.objects.get_or_create(name="Editor")
-    editor.permissions.set(Permission.objects.filter(content_type__app_label__in=EDITOR_APPS))
+    make_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["Writer", "Editor"]).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=[WRITER, EDITOR]).delete()
 
 
 class Migration(migrations.Migration):
