@@ -61,7 +61,7 @@ class StoryForm(forms.ModelForm):
             return cleaned
         # Locked until this save's transaction ends, so two saves cannot both pass.
         current = (
-            Story.objects.select_for_update()
+            Story.objects.select_for_update(of=("self",))
             .select_related("last_edited_by")
             .only("version", "updated_at", "last_edited_by__username")
             .get(pk=self.instance.pk)
