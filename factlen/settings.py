@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reversion",
     "sources",
     "stories",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,18 @@ STORAGES = {
 SITE_NAME = "Factlen"
 SITE_TAGLINE = "Every angle. Every day."
 STORIES_PER_PAGE = env.int("STORIES_PER_PAGE", default=12)
+
+# Links in email must be absolute, and no request is at hand when the digest
+# runs: the site's public address, as readers reach it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Mail goes through EMAIL_URL, e.g. smtp+tls://user:password@smtp.example:587;
+# the default prints each message to the console.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Factlen <newsletter@factlen.example>")
+# How long a newsletter confirmation link works, in seconds.
+NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 24 * 60 * 60)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

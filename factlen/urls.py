@@ -26,6 +26,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("sources/", include("sources.urls")),
+    path("newsletter/", include("newsletter.urls")),
     # Last: topic pages take every other first path segment.
     path("", include("stories.urls")),
 ]

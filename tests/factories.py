@@ -160,3 +160,26 @@ def package_data(**overrides):
     }
     data.update(overrides)
     return data
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    """A reader who confirmed a day ago; `pending=True` has not confirmed, `unsubscribed=True`
+    has left. Pass `topics=[...]` to subscribe them."""
+
+    class Meta:
+        model = "newsletter.Subscriber"
+        django_get_or_create = ["email"]
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    confirmed_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    unsubscribed_at = None
+
+    class Params:
+        pending = factory.Trait(confirmed_at=None)
+        unsubscribed = factory.Trait(unsubscribed_at=factory.LazyFunction(timezone.now))
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.add(*extracted)

@@ -1,0 +1,111 @@
+from django.db.models import Q
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from stories.models import Topic
+
+from . import ratelimit, services, tokens
+from .emails import confirm_valid_for
+from .forms import SubscribeForm, TopicsForm
+
+# Sign-up attempts per client address: enough for a person correcting a typo,
+# too few to use the form for sending mail in bulk.
+SUBSCRIBE_LIMIT = 5
+SUBSCRIBE_WINDOW = 10 * 60
+
+
+def _invalid_link(request, error):
+    return render(request, "newsletter/invalid_link.html", {"expired": error.expired}, status=400)
+
+
+def _subscribe_page(request, form=None):
+    context = {
+        "form": form,
+        "topics": Topic.objects.with_published_stories(),
+        "checked": (form["topics"].value() or []) if form else [],
+    }
+    return render(request, "newsletter/subscribe.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    if request.method == "GET":
+        return _subscribe_page(request)
+    client = request.META.get("REMOTE_ADDR", "")
+    if not ratelimit.allow(f"subscribe:{client}", limit=SUBSCRIBE_LIMIT, window=SUBSCRIBE_WINDOW):
+        return render(request, "newsletter/rate_limited.html", status=429)
+    form = SubscribeForm(request.POST)
+    # Bots are answered as people are, so they learn nothing from the reply.
+    if form.is_from_bot():
+        return render(request, "newsletter/check_inbox.html", {"valid_for": confirm_valid_for()})
+    if not form.is_valid():
+        return _subscribe_page(request, form)
+    services.subscribe(email=form.cleaned_data["email"], topics=form.cleaned_data["topics"])
+    return render(request, "newsletter/check_inbox.html", {"valid_for": confirm_valid_for()})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """GET shows a button and only the POST confirms: mail scanners that
+    follow every link in a message must not subscribe anyone."""
+    try:
+        subscriber = tokens.subscriber_from_confirm_token(token)
+    except tokens.InvalidToken as error:
+        return _invalid_link(request, error)
+    if request.method == "POST":
+        subscriber.confirm()
+        context = {
+            "subscriber": subscriber,
+            "topics": subscriber.topics.all(),
+            "manage_token": tokens.manage_token(subscriber),
+        }
+        return render(request, "newsletter/confirmed.html", context)
+    return render(request, "newsletter/confirm.html", {"token": token})
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token):
+    try:
+        subscriber = tokens.subscriber_from_manage_token(token)
+    except tokens.InvalidToken as error:
+        return _invalid_link(request, error)
+    form, saved = None, None
+    if request.method == "POST":
+        if "resubscribe" in request.POST:
+            # The link came by email to this inbox: following it proves the address.
+            subscriber.confirm()
+            saved = "You are subscribed again."
+        else:
+            form = TopicsForm(request.POST)
+            if form.is_valid():
+                subscriber.topics.set(form.cleaned_data["topics"])
+                saved = "Your topics are saved."
+    subscribed = set(subscriber.topics.values_list("slug", flat=True))
+    topics = Topic.objects.with_published_count().filter(
+        Q(published_count__gt=0) | Q(slug__in=subscribed)
+    )
+    context = {
+        "subscriber": subscriber,
+        "token": token,
+        "topics": topics,
+        "checked": form["topics"].value() if form and not form.is_valid() else subscribed,
+        "form": form,
+        "saved": saved,
+    }
+    return render(request, "newsletter/manage.html", context)
+
+
+# Mail clients send the one-click unsubscribe POST (RFC 8058) without a CSRF
+# token; the signed link is what authorises it.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    try:
+        subscriber = tokens.subscriber_from_manage_token(token)
+    except tokens.InvalidToken as error:
+        return _invalid_link(request, error)
+    if request.method == "POST":
+        subscriber.unsubscribe()
+        return render(request, "newsletter/unsubscribed.html", {"token": token})
+    return render(request, "newsletter/unsubscribe.html", {"token": token})

@@ -1,0 +1,108 @@
+import pytest
+from django.test import Client
+
+from newsletter import tokens
+from newsletter.models import Subscriber
+
+from ..factories import StoryFactory, SubscriberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def manage_url(subscriber):
+    return f"/newsletter/manage/{tokens.manage_token(subscriber)}/"
+
+
+def unsubscribe_url(subscriber):
+    return f"/newsletter/unsubscribe/{tokens.manage_token(subscriber)}/"
+
+
+@pytest.fixture
+def live_topics(topic, energy):
+    StoryFactory(topic=topic)
+    StoryFactory(topic=energy)
+
+
+def test_the_manage_page_shows_the_reader_s_topics_ticked(client, alice, live_topics):
+    html = client.get(manage_url(alice)).content.decode()
+    assert '<input type="checkbox" name="topics" value="ai" checked>' in html
+    assert '<input type="checkbox" name="topics" value="energy">' in html
+    assert "<legend>Send me new stories in</legend>" in html
+
+
+def test_the_manage_page_changes_the_reader_s_topics(client, alice, energy, live_topics):
+    response = client.post(manage_url(alice), {"topics": ["energy"]})
+    assert response.status_code == 200
+    assert "Your topics are saved." in response.content.decode()
+    assert list(alice.topics.all()) == [energy]
+
+    client.post(manage_url(alice), {})
+    assert list(alice.topics.all()) == []
+
+
+def test_the_manage_page_lists_a_subscribed_topic_even_without_live_stories(client, topic):
+    reader = SubscriberFactory(topics=[topic])
+    html = client.get(manage_url(reader)).content.decode()
+    assert 'value="ai" checked' in html
+
+
+def test_one_click_unsubscribe_works_without_a_csrf_token(alice):
+    mail_client = Client(enforce_csrf_checks=True)
+    response = mail_client.post(unsubscribe_url(alice), {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.unsubscribed_at is not None
+    assert not Subscriber.objects.confirmed().exists()
+
+
+def test_opening_the_unsubscribe_link_asks_before_unsubscribing(client, alice):
+    response = client.get(unsubscribe_url(alice))
+    assert response.status_code == 200
+    assert f'<form method="post" action="{unsubscribe_url(alice)}">' in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.is_confirmed
+
+
+def test_unsubscribing_twice_keeps_the_first_time(client, alice):
+    client.post(unsubscribe_url(alice))
+    alice.refresh_from_db()
+    first = alice.unsubscribed_at
+    client.post(unsubscribe_url(alice))
+    alice.refresh_from_db()
+    assert alice.unsubscribed_at == first
+
+
+def test_an_unsubscribed_reader_can_subscribe_again_from_the_manage_page(client, topic):
+    reader = SubscriberFactory(unsubscribed=True, topics=[topic])
+    page = client.get(manage_url(reader)).content.decode()
+    assert "You are unsubscribed" in page
+    response = client.post(manage_url(reader), {"resubscribe": "1"})
+    assert "You are subscribed again." in response.content.decode()
+    reader.refresh_from_db()
+    assert reader.is_confirmed
+
+
+def test_changing_topics_needs_the_csrf_token(alice, energy):
+    response = Client(enforce_csrf_checks=True).post(manage_url(alice), {"topics": ["energy"]})
+    assert response.status_code == 403
+
+
+def test_an_altered_manage_or_unsubscribe_link_is_refused(client, alice):
+    for url in (manage_url(alice), unsubscribe_url(alice)):
+        altered = url[:-3] + "xyz/"
+        assert client.get(altered).status_code == 400
+        assert client.post(altered).status_code == 400
+    alice.refresh_from_db()
+    assert alice.is_confirmed
+
+
+def test_a_confirmation_link_cannot_unsubscribe(client, alice):
+    response = client.post(f"/newsletter/unsubscribe/{tokens.confirm_token(alice)}/")
+    assert response.status_code == 400
+
+
+def test_manage_links_do_not_expire(client, alice, settings):
+    settings.NEWSLETTER_CONFIRM_MAX_AGE = -1
+    assert client.get(manage_url(alice)).status_code == 200
+    assert manage_url(alice) == manage_url(alice), "the same link in every email"
