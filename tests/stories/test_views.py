@@ -211,3 +211,10 @@ def test_each_source_links_back_to_every_place_it_is_cited(client, published_sto
 def test_a_page_number_that_does_not_exist_is_not_found(client, published_story, page_number):
     assert client.get(f"/ai/?page={page_number}").status_code == 404
     assert client.get("/ai/?page=1").status_code == 200
+
+
+def test_the_footer_links_to_sources_corrections_and_feeds(client, published_story):
+    html = client.get("/").content.decode()
+    footer = html[html.index('<footer class="site-footer">') :]
+    for href in ("/sources/", "/corrections/", "/feeds/rss/", "/feeds/atom/"):
+        assert f'href="{href}"' in footer
