@@ -13,3 +13,12 @@ def test_stylesheet_has_dark_and_print_styles():
     assert "@media (prefers-color-scheme: dark)" in css
     assert "@media print" in css
     assert "@import" not in css and "url(http" not in css  # nothing from other hosts
+
+
+def test_the_server_error_page_stands_alone(client, settings):
+    """500.html renders with no context and no database: it must not need either."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "<h1>Something went wrong on our side</h1>" in html
+    assert "{{" not in html and "{%" not in html

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from stories.models import Story
 
-from .conftest import screenshot
+from .conftest import SCREENSHOTS, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -104,3 +104,16 @@ def test_reader_searches_from_the_header(page, site_url, demo):
     screenshot(page, "search")
     result.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
+
+
+def test_a_story_prints_with_its_sources_and_their_urls(page, site_url, demo):
+    story = Story.objects.published().first()
+    page.goto(site_url + story.get_absolute_url())
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").evaluate("el => getComputedStyle(el).display") == "none"
+    assert page.locator(".newsletter").evaluate("el => getComputedStyle(el).display") == "none"
+    link = page.locator("#source-1 .source-link").first
+    printed = link.evaluate("el => getComputedStyle(el, '::after').content")
+    assert story.citations.get(number=1).source.url in printed
+    page.pdf(path=str(SCREENSHOTS / "story-print.pdf"))
+    assert (SCREENSHOTS / "story-print.pdf").stat().st_size > 10_000
