@@ -103,18 +103,25 @@ class StoryQuerySet(models.QuerySet):
 
     def for_cards(self):
         """What a story card shows: topic, label, title, dek, date, source count."""
-        return self.select_related("topic").with_source_count().newest_first()
+        return (
+            self.select_related("topic").defer("search_vector").with_source_count().newest_first()
+        )
 
     def for_page(self):
         """Everything the story page shows, in a fixed number of queries."""
-        return self.select_related("topic").prefetch_related(
-            "tags",
-            "viewpoints",
-            "key_points",
-            "open_questions",
-            "timeline_events",
-            "corrections",
-            models.Prefetch("citations", Citation.objects.select_related("source__outlet")),
+        # The search vector is large and no page shows it.
+        return (
+            self.select_related("topic")
+            .defer("search_vector")
+            .prefetch_related(
+                "tags",
+                "viewpoints",
+                "key_points",
+                "open_questions",
+                "timeline_events",
+                "corrections",
+                models.Prefetch("citations", Citation.objects.select_related("source__outlet")),
+            )
         )
 
 
