@@ -66,8 +66,9 @@ def test_every_link_on_a_story_page_is_reachable_and_shows_focus(page, site_url,
         "() => { const all = [...document.querySelectorAll('a[href]')];"
         " all.forEach((a, i) => a.dataset.n = i); return all.length; }"
     )
+    stops = page.locator("a[href], button, input:not([type=hidden]), select, textarea").count()
     reached = set()
-    for _ in range(links + 3):
+    for _ in range(stops + 3):
         page.keyboard.press("Tab")
         n, href, outline = page.evaluate(
             "() => { const el = document.activeElement;"
