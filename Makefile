@@ -22,16 +22,22 @@ $(NODE_STAMP): package.json package-lock.json
 		echo "npm not found: the browser tests will be skipped (they also need Chromium)"; \
 	fi
 
-setup: $(STAMP) $(NODE_STAMP)
+# A checkout is a development machine: give bare `manage.py` commands DEBUG
+# (and so a development secret key). Production never has this file (it is
+# git- and docker-ignored) and must set SECRET_KEY; an existing .env is kept.
+.env:
+	printf '# Local development settings; git-ignored. Environment variables win.\nDEBUG=true\n' > .env
+
+setup: $(STAMP) $(NODE_STAMP) .env
 
 ## Set everything up and serve the demo site on http://127.0.0.1:8000 (SQLite).
-run: $(STAMP)
+run: $(STAMP) .env
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo --admin
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Set everything up and run the whole test suite (DATABASE_URL picks the database).
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) .env
 	DEBUG=true $(BIN)/python -m pytest
 
 ## What CI checks besides the tests.
