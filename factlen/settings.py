@@ -52,6 +52,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what the page cache did not already store compressed. BREACH
+    # cannot read a CSRF token out of compressed pages: Django masks the token
+    # with a fresh random value in every response.
+    "django.middleware.gzip.GZipMiddleware",
+    # Anonymous readers' pages come from here; see factlen/caching.py.
+    "factlen.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +94,22 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache: local memory by default (one process, as `make run` serves);
+# production shares one among its processes: CACHE_URL=redis://cache:6379/0.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://factlen")}
+CACHES["default"].setdefault("KEY_PREFIX", "factlen")
+# Anonymous readers' pages, feeds and sitemaps are kept in that cache until the
+# content changes (factlen/caching.py). PAGE_CACHE=false turns it off.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+# How long an unchanged page stays in the cache, in seconds.
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=24 * 60 * 60)
+# How long an HTTP cache or CDN in front may keep a page (s-maxage); browsers
+# always revalidate. With CACHE_PURGE_URL set, every change also purges it.
+PAGE_CACHE_SHARED_SECONDS = env.int("PAGE_CACHE_SHARED_SECONDS", default=300)
+CACHE_PURGE_URL = env.str("CACHE_PURGE_URL", default="")
+CACHE_PURGE_METHOD = env.str("CACHE_PURGE_METHOD", default="POST")
+CACHE_PURGE_TOKEN = env.str("CACHE_PURGE_TOKEN", default="")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from stories import sitemaps
 from stories import views as stories_views
 from stories.sitemaps import SITEMAPS
 
 from . import views
+from .caching import public_page
 
 admin.site.site_header = "Factlen newsroom"
 admin.site.site_title = "Factlen newsroom"
@@ -14,15 +16,19 @@ admin.site.index_title = "Stories, topics and sources"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
-    path("robots.txt", views.robots_txt),
+    path("robots.txt", public_page(views.robots_txt)),
     path("search/", stories_views.search, name="search"),
     path("feeds/", include("stories.feeds")),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-index",
+    ),
     path("sitemap-news.xml", stories_views.news_sitemap, name="news-sitemap"),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
+        sitemaps.section,
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("sources/", include("sources.urls")),

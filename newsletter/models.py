@@ -95,10 +95,7 @@ class Subscriber(models.Model):
                 published_at__gte=self.confirmed_at,
             )
             .exclude(pk__in=SentStory.objects.filter(subscriber=self).values("story"))
-            .select_related("topic")
-            .prefetch_related("viewpoints")
-            .with_source_count()
-            .newest_first()
+            .for_digest()
         )
 
 

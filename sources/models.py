@@ -39,18 +39,28 @@ class OutletQuerySet(models.QuerySet):
         best = max(match, key=lambda d: len(d.domain), default=None)
         return best.outlet if best else None
 
-    def with_published_story_count(self):
-        """Annotate `story_count`: published stories citing any of the outlet's sources."""
+    def counted(self, *, at=None) -> list["Outlet"]:
+        """The outlets, each with `story_count`: live stories citing any of its
+        sources. A list: read from the kept count of published stories citing
+        it, less those still scheduled (a few, counted in one query)."""
         from stories.models import Citation, Story
 
-        citations = Citation.objects.filter(story__in=Story.objects.published())
-        return self.annotate(
-            story_count=count_related(citations, "source__outlet", distinct="story")
+        scheduled = dict(
+            Citation.objects.filter(story__in=Story.objects.scheduled(at=at))
+            .order_by()
+            .values("source__outlet")
+            .annotate(n=models.Count("story", distinct=True))
+            .values_list("source__outlet", "n")
         )
+        outlets = list(self)
+        for outlet in outlets:
+            outlet.story_count = outlet.published_story_count - scheduled.get(outlet.pk, 0)
+        return outlets
 
-    def cited(self):
-        """Outlets cited by at least one published story."""
-        return self.with_published_story_count().filter(story_count__gt=0)
+    def cited(self, *, at=None) -> list["Outlet"]:
+        """Outlets cited by at least one live story, with `story_count`."""
+        counted = self.filter(published_story_count__gt=0).counted(at=at)
+        return [outlet for outlet in counted if outlet.story_count > 0]
 
 
 class Outlet(models.Model):
@@ -88,6 +98,9 @@ class Outlet(models.Model):
         "it, what it covers. No ratings.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Stories with the status Published citing it, scheduled ones included;
+    # kept by stories.counts whenever a citation or a story's status changes.
+    published_story_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = OutletQuerySet.as_manager()
 

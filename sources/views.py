@@ -1,27 +1,34 @@
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 
+from factlen.caching import public_page
 from factlen.pagination import page_or_404
 from stories.models import Citation, Story
 
 from .models import Outlet
 
 
+@public_page
 def outlet_list(request):
     """Every outlet a published story cites, with how many stories cite it."""
-    outlets = Outlet.objects.cited().order_by("name")
+    outlets = Outlet.objects.order_by("name")
     kinds = {value: label for value, label in Outlet.Kind.choices}
     kind = request.GET.get("kind")
     if kind in kinds:
         outlets = outlets.filter(kind=kind)
     else:
         kind = None
+    outlets = outlets.cited()
     context = {"outlets": outlets, "kinds": Outlet.Kind.choices, "current_kind": kind}
     return render(request, "sources/outlet_list.html", context)
 
 
+@public_page
 def outlet_detail(request, slug):
-    outlet = get_object_or_404(Outlet.objects.with_published_story_count(), slug=slug)
+    outlet = next(iter(Outlet.objects.filter(slug=slug).counted()), None)
+    if outlet is None:
+        raise Http404("No such outlet.")
     if not outlet.story_count:
         # Only outlets behind published stories have a public page: a draft's
         # sources are not yet news.
@@ -33,5 +40,5 @@ def outlet_detail(request, slug):
         .for_cards()
         .prefetch_related(Prefetch("citations", cited_here, to_attr="outlet_citations"))
     )
-    page = page_or_404(request, stories)
+    page = page_or_404(request, stories, count=outlet.story_count)
     return render(request, "sources/outlet_detail.html", {"outlet": outlet, "page": page})

@@ -8,12 +8,14 @@ class StoriesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
+        from . import signals
         from .models import KeyPoint, OpenQuestion, Story, Viewpoint
         from .revisions import register
         from .roles import ensure_roles
         from .search import schedule_refresh
 
         register()
+        signals.connect()
         post_migrate.connect(ensure_roles, dispatch_uid="stories-roles")
         for model in (Story, KeyPoint, OpenQuestion, Viewpoint):
             post_save.connect(schedule_refresh, sender=model, dispatch_uid=f"search-{model}")

@@ -1,12 +1,18 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
-from .models import Topic
+from factlen.caching import code_version, content_state
+
+from .models import live_topics
 
 
 def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_TAGLINE": settings.SITE_TAGLINE,
-        # Lazy: only pages that show the topic navigation run the query.
-        "nav_topics": Topic.objects.with_published_stories(),
+        # Lazy: only pages that show the topic navigation read it.
+        "nav_topics": SimpleLazyObject(live_topics),
+        # What kept fragments of the page are keyed by (factlen/caching.py).
+        "CONTENT_VERSION": SimpleLazyObject(lambda: content_state().version),
+        "CODE_VERSION": code_version(),
     }

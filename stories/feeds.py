@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from factlen.caching import public_page
+
 from .models import Story, Topic
 
 FEED_LENGTH = 30
@@ -18,10 +20,10 @@ class LatestStoriesFeed(Feed):
         return reverse("stories:home")
 
     def stories(self):
-        return Story.objects.published().select_related("topic").prefetch_related("tags")
+        return Story.objects.published().for_feed()
 
     def items(self, obj=None):
-        return self.stories().newest_first()[:FEED_LENGTH]
+        return self.stories()[:FEED_LENGTH]
 
     def item_title(self, story):
         return story.title
@@ -61,7 +63,7 @@ class TopicFeed(LatestStoriesFeed):
         return topic.get_absolute_url()
 
     def items(self, topic):
-        return self.stories().filter(topic=topic).newest_first()[:FEED_LENGTH]
+        return self.stories().filter(topic=topic)[:FEED_LENGTH]
 
 
 class TopicAtomFeed(TopicFeed):
@@ -73,8 +75,8 @@ class TopicAtomFeed(TopicFeed):
 
 app_name = "feeds"
 urlpatterns = [
-    path("rss/", LatestStoriesFeed(), name="rss"),
-    path("atom/", LatestStoriesAtomFeed(), name="atom"),
-    path("<slug:topic>/rss/", TopicFeed(), name="topic-rss"),
-    path("<slug:topic>/atom/", TopicAtomFeed(), name="topic-atom"),
+    path("rss/", public_page(LatestStoriesFeed()), name="rss"),
+    path("atom/", public_page(LatestStoriesAtomFeed()), name="atom"),
+    path("<slug:topic>/rss/", public_page(TopicFeed()), name="topic-rss"),
+    path("<slug:topic>/atom/", public_page(TopicAtomFeed()), name="topic-atom"),
 ]

@@ -1,12 +1,13 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import F, Q, Window
+from django.db import connections, models
+from django.db.models import Count, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -40,15 +41,38 @@ def validate_topic_slug(value):
 
 
 class TopicQuerySet(models.QuerySet):
-    def with_published_count(self):
-        """Annotate `published_count`, counting stories by the one rule of visibility."""
-        return self.annotate(published_count=count_related(Story.objects.published(), "topic"))
+    def counted(self, *, at=None) -> list["Topic"]:
+        """The topics, each with `published_count`: its live stories (the one
+        rule of visibility). A list: read from the kept count of published
+        stories, less those still scheduled (a few, counted in one query),
+        so the archive is never counted on a reader's request."""
+        scheduled = dict(
+            Story.objects.scheduled(at=at)
+            .order_by()
+            .values("topic")
+            .annotate(n=Count("pk"))
+            .values_list("topic", "n")
+        )
+        topics = list(self)
+        for topic in topics:
+            topic.published_count = topic.published_story_count - scheduled.get(topic.pk, 0)
+        return topics
+
+    def live(self, *, at=None) -> list["Topic"]:
+        """Topics with at least one live story, with `published_count`."""
+        counted = self.filter(published_story_count__gt=0).counted(at=at)
+        return [topic for topic in counted if topic.published_count > 0]
 
     def with_story_count(self):
         return self.annotate(story_count=count_related(Story.objects.all(), "topic"))
 
-    def with_published_stories(self):
-        return self.with_published_count().filter(published_count__gt=0)
+
+def live_topics():
+    """Topics with live stories and their `published_count`, name order: the
+    navigation on every page. Kept until the content changes."""
+    from factlen.caching import cached_for_version
+
+    return cached_for_version("live-topics", Topic.objects.live)
 
 
 class Topic(models.Model):
@@ -64,6 +88,10 @@ class Topic(models.Model):
         blank=True,
         help_text="One or two sentences, shown on the topic page and in its newsletter box.",
     )
+
+    # Stories with the status Published, scheduled ones included; kept by
+    # stories.counts whenever a story's status or topic changes.
+    published_story_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TopicQuerySet.as_manager()
 
@@ -86,43 +114,88 @@ class StoryQuerySet(models.QuerySet):
         """
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=at or timezone.now())
 
+    def scheduled(self, *, at=None):
+        """Published stories whose time has not come yet."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__gt=at or timezone.now())
+
     def with_source_count(self):
         return self.annotate(source_count=count_related(Citation.objects.all(), "story"))
 
     def newest_first(self):
         return self.order_by("-published_at", "-pk")
 
-    def newest_per_topic(self, count):
-        """At most `count` newest stories of each topic, in a single query."""
+    def newest_per_topic(self, count, topic_ids):
+        """At most `count` newest stories of each of the topics.
+
+        On PostgreSQL, each topic's newest ids come from an index scan of that
+        topic alone (an ARRAY subquery per topic), then the stories in one
+        query: the cost does not grow with the archive. Elsewhere (SQLite),
+        a window function over the stories, in one query.
+        """
+        topic_ids = list(topic_ids)
+        if not topic_ids:
+            return []
+        if connections[self.db].vendor == "postgresql":
+            newest = self.filter(topic=OuterRef("pk")).newest_first().values("pk")[:count]
+            per_topic = Topic.objects.filter(pk__in=topic_ids).annotate(ids=ArraySubquery(newest))
+            ids = [pk for ids in per_topic.values_list("ids", flat=True) for pk in ids]
+            return list(self.filter(pk__in=ids).newest_first())
         rank = Window(
             RowNumber(),
             partition_by=[F("topic_id")],
             order_by=[F("published_at").desc(), F("pk").desc()],
         )
-        return self.annotate(topic_rank=rank).filter(topic_rank__lte=count)
+        ranked = self.filter(topic_id__in=topic_ids).annotate(topic_rank=rank)
+        return list(ranked.filter(topic_rank__lte=count).newest_first())
 
     def for_cards(self):
         """What a story card shows: topic, label, title, dek, date, source count."""
+        return self.select_related("topic").only(*CARD_FIELDS).with_source_count().newest_first()
+
+    def for_feed(self):
+        """What a feed item carries: a card's fields, byline, update time and tags."""
         return (
-            self.select_related("topic").defer("search_vector").with_source_count().newest_first()
+            self.select_related("topic")
+            .only(*CARD_FIELDS, "byline", "updated_at")
+            .prefetch_related("tags")
+            .newest_first()
         )
+
+    def for_article(self):
+        """The story page's story: its own fields and topic; the rows it shows
+        come with the rendered article (stories.rendering)."""
+        return self.select_related("topic").defer("search_vector")
+
+    def for_withdrawn_notice(self):
+        """What the 410 page for a withdrawn story shows."""
+        fields = ("title", "published_at", "withdrawn_reason", "topic__name", "topic__slug")
+        return self.select_related("topic").only(*fields)
+
+    def for_digest(self):
+        """What a newsletter digest shows of each story: a card and its viewpoints."""
+        return self.for_cards().prefetch_related("viewpoints")
+
+    def for_news_sitemap(self):
+        return (
+            self.select_related("topic")
+            .only("title", "slug", "published_at", "topic__slug")
+            .newest_first()
+        )
+
+    def for_sitemap(self):
+        """Addresses and update times only: a sitemap lists thousands."""
+        return self.select_related("topic").only("slug", "updated_at", "topic__slug")
 
     def for_page(self):
         """Everything the story page shows, in a fixed number of queries."""
-        # The search vector is large and no page shows it.
-        return (
-            self.select_related("topic")
-            .defer("search_vector")
-            .prefetch_related(
-                "tags",
-                "viewpoints",
-                "key_points",
-                "open_questions",
-                "timeline_events",
-                "corrections",
-                models.Prefetch("citations", Citation.objects.select_related("source__outlet")),
-            )
-        )
+        return self.select_related("topic").defer("search_vector").prefetch_related(*PAGE_ROWS)
+
+
+# The fields a story card shows (includes/story_card.html), and the time it is
+# kept rendered under (stories/templatetags/cards.py).
+CARD_FIELDS = (
+    "title", "slug", "dek", "label", "published_at", "updated_at", "topic__name", "topic__slug",
+)  # fmt: skip
 
 
 class Story(models.Model):
@@ -201,7 +274,8 @@ class Story(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Kept by stories.search on PostgreSQL (GIN-indexed there); unused on SQLite.
-    search_vector = SearchVectorField(null=True, editable=False)
+    # Left out of revisions (serialize=False): it is derived, and large.
+    search_vector = SearchVectorField(null=True, editable=False, serialize=False)
 
     objects = StoryQuerySet.as_manager()
 
@@ -214,7 +288,11 @@ class Story(models.Model):
             ("edit_any_story", "Can edit any story in any state"),
             ("override_check", "Can publish past a failed check, with a reason"),
         ]
-        indexes = [models.Index(fields=["status", "published_at"], name="story_visibility")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="story_visibility"),
+            # A topic's newest stories, any page deep, without reading other topics'.
+            models.Index(fields=["topic", "status", "published_at"], name="story_topic_visibility"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
@@ -429,6 +507,21 @@ class PreviewLink(models.Model):
         return link if link and link.is_usable else None
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def public(self):
+        """Notes on live stories: what readers may see."""
+        return self.filter(story__in=Story.objects.published())
+
+    def for_list(self):
+        """What the corrections page shows: each note with its story's title and topic."""
+        fields = ("title", "slug", "topic__name", "topic__slug")
+        return (
+            self.select_related("story__topic")
+            .only("kind", "text", "created_at", *(f"story__{f}" for f in fields))
+            .order_by("-created_at", "-pk")
+        )
+
+
 class Correction(models.Model):
     """A public note on a published story: what we got wrong, clarified or added."""
 
@@ -457,16 +550,13 @@ class Correction(models.Model):
         help_text="Optional: the number of the source it concerns.",
     )
 
+    objects = CorrectionQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # The story changed for readers: feeds and sitemaps show it as updated.
-        Story.objects.filter(pk=self.story_id).update(updated_at=timezone.now())
 
 
 class Citation(models.Model):
@@ -499,3 +589,16 @@ class Citation(models.Model):
 
     def __str__(self):
         return f"[{self.number}] {self.source}"
+
+
+# What the story page shows with a story, as prefetches: the page's queries,
+# whatever the story holds.
+PAGE_ROWS = (
+    "tags",
+    "viewpoints",
+    "key_points",
+    "open_questions",
+    "timeline_events",
+    "corrections",
+    models.Prefetch("citations", Citation.objects.select_related("source__outlet")),
+)

@@ -34,6 +34,7 @@ from .models import (
     Viewpoint,
 )
 from .partial_dates import PartialDate
+from .signals import stories_changed
 
 FORMAT = "factlen.story/1"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -530,6 +531,8 @@ def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportRe
         )
     # Again, now that the inlines exist: the revision follows them from here.
     reversion.add_to_revision(story)
+    # Rows were bulk-created, which sends no signals: counts, caches and search.
+    stories_changed([story.pk])
     return ImportResult(story=story, created=created, notes=notes)
 
 

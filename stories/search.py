@@ -8,6 +8,7 @@ default, matches each word as a substring across the same fields.
 """
 
 import re
+from dataclasses import dataclass
 from functools import partial
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -20,18 +21,23 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import KeyPoint, OpenQuestion, Story, Viewpoint
+from .models import CARD_FIELDS, KeyPoint, OpenQuestion, Story, Viewpoint
 
 MAX_QUERY_LENGTH = 200
+# Matches ranked per search: the newest this many.
+MAX_RANKED = 500
+# Characters of the body a snippet may come from.
+SNIPPET_SOURCE_LENGTH = 5000
 MAX_WORDS = 8
 CONFIG = "english"
 _START, _STOP = "\x02", "\x03"  # highlight delimiters no story text contains
@@ -48,28 +54,67 @@ def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search_stories(query: str, *, topic=None, full_text=None):
-    """Published stories matching `query`, best first, with `rank` and `headline`.
+@dataclass(frozen=True)
+class Results:
+    """Matching stories, best first, with `rank` and `headline`.
+
+    Only the newest MAX_RANKED matches are ranked: a word in half the archive
+    would otherwise mean ranking half the archive on every search. `count`
+    is how many were ranked; `more` says whether older matches were left out.
+    """
+
+    stories: QuerySet
+    count: int
+    more: bool
+
+    def __iter__(self):
+        return iter(self.stories)
+
+
+def search_stories(query: str, *, topic=None, full_text=None) -> Results:
+    """Published stories matching `query`, best first.
 
     `full_text` picks the method (default: full text where the database has it).
     """
     stories = Story.objects.published()
     if topic is not None:
         stories = stories.filter(topic=topic)
-    if full_text if full_text is not None else uses_full_text():
-        return _full_text(stories, query)
-    return _substring(stories, query)
+    full_text = full_text if full_text is not None else uses_full_text()
+    matches, ranked = (
+        (_full_text_matches, _full_text_ranked)
+        if full_text
+        else (_substring_matches, _substring_ranked)
+    )
+    matching = matches(stories, query)
+    # The newest matches, through the stories' visibility index for a common
+    # word or the search index for a rare one: the planner picks.
+    ids = list(matching.newest_first().values_list("pk", flat=True)[: MAX_RANKED + 1])
+    candidates = Story.objects.published().filter(pk__in=ids[:MAX_RANKED])
+    return Results(
+        ranked(candidates, query), count=min(len(ids), MAX_RANKED), more=len(ids) > MAX_RANKED
+    )
 
 
-def _full_text(stories, query):
-    search = SearchQuery(query, search_type="websearch", config=CONFIG)
+def _search_query(query):
+    return SearchQuery(query, search_type="websearch", config=CONFIG)
+
+
+def _full_text_matches(stories, query):
+    return stories.filter(search_vector=_search_query(query))
+
+
+def _full_text_ranked(stories, query):
+    search = _search_query(query)
+    # The snippet is cut from the start of the body: ts_headline's cost grows
+    # with the text it reads.
+    body = Left("body", SNIPPET_SOURCE_LENGTH)
+    text = Concat("dek", Value(" … "), body, output_field=TextField())
     return (
-        stories.filter(search_vector=search)
-        .for_cards()
+        stories.for_cards()
         .annotate(
             rank=SearchRank(F("search_vector"), search),
             headline=SearchHeadline(
-                Concat("dek", Value(" … "), "body", output_field=TextField()),
+                text,
                 search,
                 config=CONFIG,
                 start_sel=_START,
@@ -89,19 +134,25 @@ def _terms(query):
     return [(sign == "-", text) for sign, text in terms if text.strip("-")][:MAX_WORDS]
 
 
-def _substring(stories, query):
+def _substring_matches(stories, query):
     terms = _terms(query)
     if not any(not excluded for excluded, _ in terms):
         return stories.none()
-    score = Value(0)
     for excluded, text in terms:
         matches = _matches(text)
         stories = stories.exclude(matches) if excluded else stories.filter(matches)
+    return stories
+
+
+def _substring_ranked(stories, query):
+    score = Value(0)
+    for excluded, text in _terms(query):
         if not excluded:
             score = score + Case(When(title__icontains=text, then=Value(4)), default=Value(0))
             score = score + Case(When(dek__icontains=text, then=Value(2)), default=Value(0))
     return (
         stories.for_cards()
+        .only(*CARD_FIELDS, "body")  # the snippet is cut from the body here
         .annotate(rank=score, headline=Value("", output_field=CharField()))
         .order_by("-rank", "-published_at", "-pk")
     )
@@ -133,7 +184,7 @@ def snippet(story, query) -> str:
     if getattr(story, "headline", ""):
         text = _MARKER.sub("", story.headline)
         return mark_safe(escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>"))
-    text = _MARKER.sub("", f"{story.dek} {story.body}")
+    text = _MARKER.sub("", f"{story.dek} {story.body[:SNIPPET_SOURCE_LENGTH]}")
     words = [t for excluded, t in _terms(query) if not excluded]
     lowered = text.lower()
     hits = [lowered.find(w.lower()) for w in words if lowered.find(w.lower()) >= 0]

@@ -4,32 +4,38 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from factlen.caching import public_page
 from factlen.pagination import page_or_404
 
-from .models import Correction, PreviewLink, Story, Topic
+from .models import Correction, PreviewLink, Story, Topic, live_topics
+from .rendering import story_article
 from .search import clean_query, search_stories, snippet, uses_full_text
 
 HOME_STORIES_PER_TOPIC = 4
 RELATED_STORIES = 3
 
 
+@public_page
 def home(request):
     stories = Story.objects.published().for_cards()
     lead = stories.first()
-    topics = list(Topic.objects.with_published_stories())
-    # One query for every topic's newest stories, not one per topic.
-    newest = list(
-        stories.exclude(pk=getattr(lead, "pk", None)).newest_per_topic(HOME_STORIES_PER_TOPIC)
+    topics = live_topics()
+    newest = stories.exclude(pk=getattr(lead, "pk", None)).newest_per_topic(
+        HOME_STORIES_PER_TOPIC, [topic.pk for topic in topics]
     )
-    for topic in topics:
-        topic.newest = [s for s in newest if s.topic_id == topic.pk]
-    return render(request, "stories/home.html", {"lead": lead, "topics": topics})
+    sections = [
+        (topic, [story for story in newest if story.topic_id == topic.pk]) for topic in topics
+    ]
+    context = {"lead_list": [lead] if lead else [], "sections": sections, "topics": topics}
+    return render(request, "stories/home.html", context)
 
 
+@public_page
 def topic_detail(request, topic):
-    topic = get_object_or_404(Topic.objects.with_published_count(), slug=topic)
+    topic = get_object_or_404(Topic, slug=topic)
+    topic.published_count = next((t.published_count for t in live_topics() if t.pk == topic.pk), 0)
     stories = Story.objects.published().filter(topic=topic).for_cards()
-    page = page_or_404(request, stories)
+    page = page_or_404(request, stories, count=topic.published_count)
     context = {
         "topic": topic,
         "page": page,
@@ -40,10 +46,13 @@ def topic_detail(request, topic):
     return render(request, "stories/topic.html", context)
 
 
+@public_page
 def story_detail(request, topic, slug):
-    story = Story.objects.published().for_page().filter(slug=slug).first()
+    story = Story.objects.published().for_article().filter(slug=slug).first()
     if story is None:
-        withdrawn = get_object_or_404(Story, slug=slug, status=Story.Status.WITHDRAWN)
+        withdrawn = get_object_or_404(
+            Story.objects.for_withdrawn_notice(), slug=slug, status=Story.Status.WITHDRAWN
+        )
         # Gone, and said so: the address answers with the public reason.
         return render(request, "410.html", {"story": withdrawn}, status=410)
     if story.topic.slug != topic:
@@ -68,34 +77,34 @@ def shared_preview(request, token):
 
 def story_context(request, story, *, preview=False):
     more = Story.objects.published().filter(topic=story.topic).exclude(pk=story.pk)
+    topic = next((t for t in live_topics() if t.pk == story.topic_id), None)
     return {
         "preview": preview,
         "story": story,
+        "article": story_article(request, story, preview=preview),
         "current_topic_slug": story.topic.slug,
         "feed_topic": story.topic,
-        "canonical_url": request.build_absolute_uri(story.get_absolute_url()),
         "more_stories": more.for_cards()[:RELATED_STORIES],
-        "topic_story_count": Story.objects.published().filter(topic=story.topic).count(),
+        "topic_story_count": topic.published_count if topic else 0,
     }
 
 
+@public_page
 def corrections(request):
     """Every public note on a live story, newest first: a record of our errors."""
-    notes = (
-        Correction.objects.filter(story__in=Story.objects.published())
-        .select_related("story__topic")
-        .order_by("-created_at", "-pk")
-    )
+    notes = Correction.objects.public().for_list()
     return render(request, "stories/corrections.html", {"page": page_or_404(request, notes)})
 
 
+@public_page
 def search(request):
     query = clean_query(request.GET.get("q", ""))
-    topics = Topic.objects.with_published_stories()
+    topics = live_topics()
     topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
-    page = None
+    page = results = None
     if query:
-        page = page_or_404(request, search_stories(query, topic=topic))
+        results = search_stories(query, topic=topic)
+        page = page_or_404(request, results.stories, count=results.count)
         for story in page.object_list:
             story.snippet = snippet(story, query)
     context = {
@@ -103,18 +112,20 @@ def search(request):
         "topics": topics,
         "current_topic": topic,
         "page": page,
+        "more_results": results.more if results else False,
         "full_text": uses_full_text(),
     }
     return render(request, "stories/search.html", context)
 
 
+@public_page
 def news_sitemap(request):
     """Stories from the last two days, in the news sitemap format."""
     since = timezone.now() - datetime.timedelta(days=2)
-    stories = Story.objects.published().filter(published_at__gte=since).select_related("topic")
+    stories = Story.objects.published().filter(published_at__gte=since).for_news_sitemap()
     return render(
         request,
         "stories/news_sitemap.xml",
-        {"stories": stories.newest_first()[:1000]},
+        {"stories": stories[:1000]},
         content_type="application/xml; charset=utf-8",
     )

@@ -1,8 +1,49 @@
+import os
+
 import pytest
+import redis
+from django.core.cache import caches
 
 from stories.models import Story
 
 from .factories import StoryFactory, TopicFactory, UserFactory, complete_story
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Cached pages and counters outlive a test's database rows: start each test without them."""
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
+
+
+def redis_url():
+    """A Redis database of this test process's own (parallel test workers each get one)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    default = f"redis://127.0.0.1:6379/{10 + int(worker or 0) % 6}"
+    return os.environ.get("TEST_REDIS_URL", default)
+
+
+@pytest.fixture
+def redis_cache_settings():
+    """CACHES settings for the machine's real Redis, emptied before and after.
+
+    Skipped where no Redis runs, unless CI or REDIS_REQUIRED says it must.
+    """
+    url = redis_url()
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError as error:
+        if os.environ.get("CI") or os.environ.get("REDIS_REQUIRED"):
+            raise
+        pytest.skip(f"no Redis at {url} ({error})")
+    client.flushdb()
+    yield {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from sources.models import BROKEN_AFTER, Outlet
 
 from ..factories import OutletFactory, SourceFactory, StoryFactory, TopicFactory
+from ..stories.test_query_budget import BUDGETS
 
 pytestmark = pytest.mark.django_db
-LIST_BUDGET = 3
-DETAIL_BUDGET = 5
 
 
 def cite(story, *sources):
@@ -81,27 +80,6 @@ def test_outlet_page_hides_drafts_and_outlets_cited_only_by_drafts(client, cited
     assert client.get("/sources/nobody/").status_code == 404
 
 
-def build(size):
-    topic = TopicFactory()
-    outlets = [OutletFactory(kind=Outlet.Kind.values[i % 12]) for i in range(size)]
-    for _ in range(size):
-        story = StoryFactory(topic=topic)
-        cite(story, *[SourceFactory(outlet=outlet) for outlet in outlets])
-    return outlets[0]
-
-
-@pytest.mark.parametrize(("page", "budget"), [("list", LIST_BUDGET), ("detail", DETAIL_BUDGET)])
-def test_outlet_pages_run_a_fixed_number_of_queries(client, page, budget):
-    counts = []
-    for size in (2, 8):
-        outlet = build(size)
-        url = "/sources/" if page == "list" else outlet.get_absolute_url()
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1] <= budget, counts
-
-
 def test_story_page_shows_the_source_mix(client, cited):
     ledger, council = cited["ledger"], cited["council"]
     story = StoryFactory(topic=cited["a"].topic)
@@ -123,7 +101,7 @@ def test_story_page_shows_the_source_mix(client, cited):
         ("government", "50", "25"),
         ("wire", "75", "25"),
     ]
-    assert len(queries) <= 11  # the story page's budget: the mix costs no query
+    assert len(queries) <= BUDGETS["story"]  # the mix costs no query
 
 
 def test_a_broken_source_links_its_archived_copy_and_says_the_original_is_gone(client, cited):

@@ -215,3 +215,24 @@ def test_search_runs_a_fixed_number_of_queries(client, topic):
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 5, counts
+
+
+@BOTH_METHODS
+def test_only_the_newest_matches_are_ranked_and_the_page_says_so(
+    client, topic, full_text, monkeypatch
+):
+    monkeypatch.setattr("stories.search.MAX_RANKED", 3)
+    now = timezone.now()
+    for days in range(5):
+        StoryFactory(
+            topic=topic,
+            title=f"Harbour story {days} days old",
+            published_at=now - datetime.timedelta(days=days, hours=1),
+        )
+    refresh_search_vectors()
+    results = search_stories("harbour", full_text=full_text)
+    assert (results.count, results.more) == (3, True)
+    assert sorted(titles(results)) == [f"Harbour story {d} days old" for d in range(3)]
+    if full_text == (connection.vendor == "postgresql"):
+        html = client.get("/search/", {"q": "harbour"}).content.decode()
+        assert "More than 3 results for “harbour”: the 3 newest, best first." in html

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -13,6 +14,8 @@ from sources.links import (
     check_urls,
 )
 from sources.models import BROKEN_AFTER, Source
+from stories.models import Citation
+from stories.signals import stories_changed
 
 
 class Command(BaseCommand):
@@ -69,4 +72,12 @@ class Command(BaseCommand):
         }
         # F() so a concurrent run cannot lose a count.
         fields["link_failures"] = F("link_failures") + 1 if result.failed else 0
-        Source.objects.filter(pk=pk).update(**fields)
+        with transaction.atomic():
+            was_broken = Source.objects.broken().filter(pk=pk).exists()
+            Source.objects.filter(pk=pk).update(**fields)
+            if Source.objects.broken().filter(pk=pk).exists() != was_broken:
+                # Readers are told when a source breaks (or works again).
+                stories_changed(
+                    Citation.objects.filter(source=pk).values_list("story", flat=True),
+                    recount=False,
+                )

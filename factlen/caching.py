@@ -1,0 +1,310 @@
+"""Readers' pages from the cache, and a change on the very next request.
+
+Everything a reader sees is drawn from one *content state*, kept in the
+configured cache: a version token, when it last changed, and when the next
+scheduled story goes live. Any change a reader could see (an edit, a publish,
+a correction, a source or outlet edit...) calls `content_changed()`, which
+starts a new version; pages and other derived data are stored under the
+version they were built from, so a new version makes every one of them miss
+at once. The state also turns over by itself at the moment a scheduled story
+goes live, so no page outlives that moment and no cron job is needed.
+
+`content_changed()` runs twice for a change: at once, so the writer's own
+transaction sees it, and again when the transaction commits, so a page
+rendered by another process from the data before the commit is never kept
+under the new version.
+
+Across processes the cache must be shared (CACHE_URL=redis://…): local
+memory, the default, serves one process, as `make run` does.
+"""
+
+import functools
+import gzip
+import hashlib
+import logging
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+
+logger = logging.getLogger(__name__)
+
+# Source folders whose files make up what readers are served.
+CODE_FOLDERS = ("factlen", "stories", "sources", "newsletter", "templates")
+CODE_SUFFIXES = {".py", ".html", ".xml", ".txt"}
+# Pages bigger than this are served but not kept: a cache entry should stay small.
+MAX_CACHED_BYTES = 2 * 1024 * 1024
+# Headers set afresh on every response from the cache; a cached page keeps the rest
+# (content type, security headers set by inner middleware...).
+FRESH_HEADERS = {
+    "cache-control", "content-encoding", "content-length", "date", "etag", "expires",
+    "last-modified", "set-cookie", "vary", "x-page-cache",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ContentState:
+    version: str
+    changed_at: float  # when this version began (epoch seconds): Last-Modified
+    next_change_at: float | None  # when the next scheduled story goes live
+
+    def seconds_to_next_change(self, now: float) -> float | None:
+        return None if self.next_change_at is None else max(0.0, self.next_change_at - now)
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the code, templates, static file names and display settings.
+
+    Part of every key, so a deploy (new templates, new hashed stylesheet
+    names) never serves what the code before it rendered.
+    """
+    digest = hashlib.sha256()
+    base = settings.BASE_DIR
+    for folder in CODE_FOLDERS:
+        for path in sorted((base / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and path.is_file():
+                digest.update(path.relative_to(base).as_posix().encode())
+                digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    for name in ("TIME_ZONE", "LANGUAGE_CODE", "SITE_NAME", "SITE_TAGLINE", "STORIES_PER_PAGE"):
+        digest.update(f"{name}={getattr(settings, name)!r}".encode())
+    return digest.hexdigest()[:12]
+
+
+def _state_key() -> str:
+    return f"factlen:content-state:{code_version()}"
+
+
+def _next_scheduled_time():
+    from stories.models import Story
+
+    upcoming = Story.objects.scheduled().order_by("published_at")
+    return upcoming.values_list("published_at", flat=True).first()
+
+
+def _new_state(*, next_change_at=None, scheduling=True) -> ContentState:
+    if scheduling:
+        upcoming = _next_scheduled_time()
+        next_change_at = upcoming.timestamp() if upcoming else None
+    state = ContentState(
+        version=uuid.uuid4().hex[:16], changed_at=time.time(), next_change_at=next_change_at
+    )
+    cache.set(_state_key(), state, timeout=None)
+    return state
+
+
+def content_state() -> ContentState:
+    """The current content state; a new one once a scheduled story's time comes."""
+    state = cache.get(_state_key())
+    if state is None or (state.next_change_at is not None and time.time() >= state.next_change_at):
+        state = _new_state()
+    return state
+
+
+def content_changed(*, scheduling=False) -> None:
+    """Something readers see has changed: start a new version now and on commit.
+
+    `scheduling`: the change may move when the next scheduled story goes live
+    (a story was saved), so look that up again now rather than only on commit.
+    """
+    if scheduling:
+        _new_state()
+    else:
+        previous = cache.get(_state_key())
+        _new_state(
+            next_change_at=previous.next_change_at if previous else None,
+            scheduling=previous is None,
+        )
+    connection = transaction.get_connection()
+    # One commit hook per transaction, however many rows it changes.
+    if not any(hook is _committed_change for _, hook, _ in connection.run_on_commit):
+        transaction.on_commit(_committed_change)
+
+
+def _committed_change() -> None:
+    _new_state()
+    purge_shared_caches()
+
+
+def cached_for_version(key: str, compute, timeout: int | None = None):
+    """`compute()`, kept until the content changes (data every page shares)."""
+    full_key = f"factlen:data:{content_state().version}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, timeout or settings.PAGE_CACHE_TIMEOUT)
+    return value
+
+
+def purge_shared_caches() -> None:
+    """Ask the HTTP cache or CDN in front of the site to drop what it holds.
+
+    Pages carry `s-maxage`, so a shared cache may keep them; CACHE_PURGE_URL
+    names an endpoint (a Varnish ban, a CDN's purge-everything API) that is
+    sent one request per change. A failure is logged: the shared cache then
+    serves a page at most PAGE_CACHE_SHARED_SECONDS old.
+    """
+    url = settings.CACHE_PURGE_URL
+    if not url:
+        return
+    headers = {"User-Agent": "Factlen cache purge"}
+    if settings.CACHE_PURGE_TOKEN:
+        headers["Authorization"] = f"Bearer {settings.CACHE_PURGE_TOKEN}"
+    request = urllib.request.Request(url, method=settings.CACHE_PURGE_METHOD, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            response.read(1024)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        logger.warning("Cache purge at %s failed: %s", url, exc)
+
+
+def public_page(view):
+    """Mark a view's 200 responses as the same for every anonymous reader.
+
+    Only marked views are kept by PageCacheMiddleware, and only when the
+    response sets no cookie and holds no CSRF token.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.public_page = True
+        return response
+
+    wrapped.public_page = True
+    return wrapped
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body_gzip: bytes
+    etag: str
+    last_modified: float
+
+
+class PageCacheMiddleware:
+    """Serve anonymous readers' public pages from the cache.
+
+    Keyed by the content version, scheme, host, path and query. Pages are
+    stored gzip-compressed once and sent as they are to clients that accept
+    gzip (nearly all), so a hit costs one cache read and no rendering. Each
+    response carries a weak ETag and Last-Modified for conditional requests,
+    and `Cache-Control` that lets a shared HTTP cache keep it for
+    PAGE_CACHE_SHARED_SECONDS, never past the next scheduled story's time,
+    while browsers revalidate on every view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._cacheable_request(request):
+            return self.get_response(request)
+        state = content_state()
+        key = self._key(request, state)
+        page = cache.get(key)
+        if page is not None:
+            return self._respond(request, page, state, "hit")
+        response = self.get_response(request)
+        if not self._cacheable_response(request, response):
+            return response
+        page = self._store(key, response, state)
+        return self._respond(request, page, state, "miss")
+
+    @staticmethod
+    def _cacheable_request(request) -> bool:
+        if not (
+            settings.PAGE_CACHE
+            and request.method in ("GET", "HEAD")
+            # Staff carry a session; readers never get one.
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
+        ):
+            return False
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return getattr(match.func, "public_page", False)
+
+    @staticmethod
+    def _cacheable_response(request, response) -> bool:
+        cache_control = response.get("Cache-Control", "")
+        return (
+            getattr(response, "public_page", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            # A page holding a CSRF token belongs to one reader.
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and "private" not in cache_control
+            and "no-store" not in cache_control
+            and not response.has_header("Content-Encoding")
+            and len(response.content) <= MAX_CACHED_BYTES
+        )
+
+    @staticmethod
+    def _key(request, state) -> str:
+        target = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        digest = hashlib.sha256(target.encode()).hexdigest()[:32]
+        return f"factlen:page:{state.version}:{digest}"
+
+    @staticmethod
+    def _store(key, response, state) -> CachedPage:
+        body = response.content
+        page = CachedPage(
+            status=response.status_code,
+            headers=tuple(
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in FRESH_HEADERS
+            ),
+            body_gzip=gzip.compress(body, compresslevel=6, mtime=0),
+            etag=f'W/"{hashlib.sha256(body).hexdigest()[:32]}"',
+            last_modified=state.changed_at,
+        )
+        cache.set(key, page, settings.PAGE_CACHE_TIMEOUT)
+        return page
+
+    @staticmethod
+    def _respond(request, page, state, outcome) -> HttpResponse:
+        accepts_gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "").lower()
+        body = page.body_gzip if accepts_gzip else gzip.decompress(page.body_gzip)
+        response = HttpResponse(body, status=page.status)
+        for header, value in page.headers:
+            response[header] = value
+        if accepts_gzip:
+            response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(body))
+        patch_vary_headers(response, ["Accept-Encoding"])
+        response["ETag"] = page.etag
+        response["Last-Modified"] = http_date(page.last_modified)
+        shared = settings.PAGE_CACHE_SHARED_SECONDS
+        until_next = state.seconds_to_next_change(timezone.now().timestamp())
+        if until_next is not None:
+            shared = min(shared, int(until_next))
+        response["Cache-Control"] = f"public, max-age=0, must-revalidate, s-maxage={shared}"
+        response["X-Page-Cache"] = outcome
+        conditional = get_conditional_response(
+            request, etag=page.etag, last_modified=int(page.last_modified), response=response
+        )
+        if conditional is not response:
+            conditional["X-Page-Cache"] = outcome
+        return conditional

@@ -1,0 +1,54 @@
+"""Counts that readers' pages show, kept instead of counted on every request.
+
+Each topic and outlet keeps how many stories with the status Published it
+has (scheduled ones included). Pages subtract the few still scheduled
+(`Topic.objects.counted()`, `Outlet.objects.counted()`), so a scheduled story counts from
+its time on with nothing to run. A recount is exact: it counts again from
+the rows, for just the topics and outlets a change touched.
+"""
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from sources.models import Outlet
+
+from .models import Citation, Story, Topic
+
+
+def _count(rows, group_by, counted="pk", distinct=False):
+    counted_rows = (
+        rows.order_by().values(group_by).annotate(n=Count(counted, distinct=distinct)).values("n")
+    )
+    return Coalesce(Subquery(counted_rows, output_field=IntegerField()), 0)
+
+
+def recount_topics(topic_ids) -> None:
+    ids = {pk for pk in topic_ids if pk is not None}
+    if not ids:
+        return
+    published = Story.objects.filter(status=Story.Status.PUBLISHED, topic=OuterRef("pk"))
+    Topic.objects.filter(pk__in=ids).update(published_story_count=_count(published, "topic"))
+
+
+def recount_outlets(outlet_ids) -> None:
+    ids = {pk for pk in outlet_ids if pk is not None}
+    if not ids:
+        return
+    citing = Citation.objects.filter(
+        story__status=Story.Status.PUBLISHED, source__outlet=OuterRef("pk")
+    )
+    Outlet.objects.filter(pk__in=ids).update(
+        published_story_count=_count(citing, "source__outlet", "story", distinct=True)
+    )
+
+
+def outlets_cited_by(story_ids) -> set[int]:
+    return set(
+        Citation.objects.filter(story__in=story_ids).values_list("source__outlet", flat=True)
+    )
+
+
+def recount_all() -> None:
+    """Every topic and outlet (after a bulk load, or to check the kept counts)."""
+    recount_topics(Topic.objects.values_list("pk", flat=True))
+    recount_outlets(Outlet.objects.values_list("pk", flat=True))

@@ -1,0 +1,68 @@
+"""The story article, rendered once per change and kept.
+
+Most of a story page is the story itself: its text, viewpoints, timeline,
+notes and sources, and the tags that describe it to search engines and
+social sites. That part changes only when the story or something it shows
+changes, and every such change touches the story's `updated_at`
+(stories.signals). So the rendered article is kept in the cache under the
+story's id and `updated_at`, and rendered again only after a change. The page
+around it (navigation, more stories in the topic) is rendered per request;
+previews always render afresh.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import prefetch_related_objects
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from factlen.caching import code_version
+
+from .models import PAGE_ROWS
+
+
+@dataclass(frozen=True)
+class RenderedArticle:
+    head: SafeString  # canonical link, Open Graph and Twitter tags, JSON-LD
+    body: SafeString  # the <article>
+
+
+def story_article(request, story, *, preview=False) -> RenderedArticle:
+    """The rendered article of `story` (loaded with its topic)."""
+    canonical_url = request.build_absolute_uri(story.get_absolute_url())
+    if preview:
+        return _render(request, story, canonical_url)
+    key = ":".join(
+        [
+            "factlen:article",
+            code_version(),
+            str(story.pk),
+            story.updated_at.isoformat(),
+            canonical_url,
+        ]
+    )
+    kept = cache.get(key)
+    if kept is not None:
+        head, body = kept
+        # Safe: rendered from our templates, which escape what they show.
+        return RenderedArticle(mark_safe(head), mark_safe(body))
+    article = _render(request, story, canonical_url)
+    cache.set(key, (str(article.head), str(article.body)), settings.PAGE_CACHE_TIMEOUT)
+    return article
+
+
+def _render(request, story, canonical_url) -> RenderedArticle:
+    if not getattr(story, "_prefetched_objects_cache", None):
+        prefetch_related_objects([story], *PAGE_ROWS)
+    context = {
+        "story": story,
+        "request": request,
+        "canonical_url": canonical_url,
+        "SITE_NAME": settings.SITE_NAME,
+    }
+    return RenderedArticle(
+        head=mark_safe(render_to_string("stories/article_head.html", context)),
+        body=mark_safe(render_to_string("stories/article.html", context)),
+    )

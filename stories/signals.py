@@ -1,0 +1,168 @@
+"""What a change means for readers' pages.
+
+Any save or delete of a story, of a row shown with it (viewpoints, key
+points, events, questions, citations, corrections, tags), of a source, an
+outlet or a topic:
+
+- touches the stories it shows on (`updated_at`): the key their rendered
+  article is kept under, and the time feeds and sitemaps report;
+- keeps the published-story counts of topics and outlets exact;
+- starts a new content version (factlen.caching), so cached pages are
+  rendered afresh on the very next request.
+
+Writes that send no signals (bulk inserts by an import, link checks' bulk
+updates) call `stories_changed()` themselves.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.utils import timezone
+
+from factlen.caching import content_changed
+from sources.models import Outlet, Source
+
+from .counts import outlets_cited_by, recount_outlets, recount_topics
+from .models import (
+    Citation,
+    Correction,
+    KeyPoint,
+    OpenQuestion,
+    Story,
+    TimelineEvent,
+    Topic,
+    Viewpoint,
+)
+
+STORY_ROWS = (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction)
+
+
+def touch_stories(story_ids) -> None:
+    ids = {pk for pk in story_ids if pk is not None}
+    if ids:
+        Story.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+
+def stories_changed(story_ids, *, recount=True) -> None:
+    """These stories changed by a write that sent no signals."""
+    ids = set(story_ids)
+    touch_stories(ids)
+    if recount:
+        recount_topics(Story.objects.filter(pk__in=ids).values_list("topic", flat=True))
+        recount_outlets(outlets_cited_by(ids))
+    content_changed(scheduling=recount)
+
+
+def _is_published(status) -> bool:
+    return status == Story.Status.PUBLISHED
+
+
+def story_will_save(sender, instance, raw=False, **kwargs):
+    instance._saved_state = None
+    if not raw and instance.pk is not None:
+        instance._saved_state = (
+            Story.objects.filter(pk=instance.pk).values("status", "topic_id").first()
+        )
+
+
+def story_saved(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    was = getattr(instance, "_saved_state", None) or {"status": None, "topic_id": None}
+    if created or was["status"] != instance.status or was["topic_id"] != instance.topic_id:
+        recount_topics({was["topic_id"], instance.topic_id})
+    if _is_published(was["status"]) != _is_published(instance.status):
+        recount_outlets(outlets_cited_by([instance.pk]))
+    content_changed(scheduling=True)
+
+
+def story_deleted(sender, instance, **kwargs):
+    recount_topics({instance.topic_id})
+    content_changed(scheduling=True)
+
+
+def row_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    touch_stories({instance.story_id})
+    content_changed()
+
+
+def citation_will_save(sender, instance, raw=False, **kwargs):
+    instance._saved_outlet = None
+    if not raw and instance.pk is not None:
+        instance._saved_outlet = (
+            Citation.objects.filter(pk=instance.pk).values_list("source__outlet", flat=True).first()
+        )
+
+
+def citation_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    outlets = {getattr(instance, "_saved_outlet", None)}
+    outlets |= set(Source.objects.filter(pk=instance.source_id).values_list("outlet", flat=True))
+    recount_outlets(outlets)
+    row_changed(sender, instance, **kwargs)
+
+
+def tags_changed(sender, instance, action, reverse, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, Story):
+        touch_stories({instance.pk})
+        content_changed()
+
+
+def topic_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    Story.objects.filter(topic=instance).update(updated_at=timezone.now())
+    content_changed()
+
+
+def source_will_save(sender, instance, raw=False, **kwargs):
+    instance._saved_outlet = None
+    if not raw and instance.pk is not None:
+        instance._saved_outlet = (
+            Source.objects.filter(pk=instance.pk).values_list("outlet", flat=True).first()
+        )
+
+
+def source_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    if getattr(instance, "_saved_outlet", None) not in (None, instance.outlet_id):
+        recount_outlets({instance._saved_outlet, instance.outlet_id})
+    Story.objects.filter(citations__source=instance).update(updated_at=timezone.now())
+    content_changed()
+
+
+def outlet_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    recount_outlets({instance.pk})
+    Story.objects.filter(citations__source__outlet=instance).update(updated_at=timezone.now())
+    content_changed()
+
+
+def anything_deleted(sender, instance, **kwargs):
+    content_changed()
+
+
+def connect() -> None:
+    pre_save.connect(story_will_save, sender=Story, dispatch_uid="story-will-save")
+    post_save.connect(story_saved, sender=Story, dispatch_uid="story-saved")
+    post_delete.connect(story_deleted, sender=Story, dispatch_uid="story-deleted")
+    for model in STORY_ROWS:
+        if model is Citation:
+            continue
+        post_save.connect(row_changed, sender=model, dispatch_uid=f"row-saved-{model.__name__}")
+        post_delete.connect(row_changed, sender=model, dispatch_uid=f"row-deleted-{model.__name__}")
+    pre_save.connect(citation_will_save, sender=Citation, dispatch_uid="citation-will-save")
+    post_save.connect(citation_changed, sender=Citation, dispatch_uid="citation-saved")
+    post_delete.connect(citation_changed, sender=Citation, dispatch_uid="citation-deleted")
+    m2m_changed.connect(tags_changed, sender=Story.tags.through, dispatch_uid="story-tags")
+    post_save.connect(topic_saved, sender=Topic, dispatch_uid="topic-saved")
+    pre_save.connect(source_will_save, sender=Source, dispatch_uid="source-will-save")
+    post_save.connect(source_saved, sender=Source, dispatch_uid="source-saved")
+    post_save.connect(outlet_saved, sender=Outlet, dispatch_uid="outlet-saved")
+    for model in (Topic, Source, Outlet):
+        post_delete.connect(
+            anything_deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}"
+        )

@@ -1,0 +1,61 @@
+"""Story cards, rendered once per change of their story and kept.
+
+A home page shows some eighty cards; rendering each through the template on
+every request was most of its cost. A card shows only its story's own fields
+and topic, and any change to those touches the story's `updated_at`
+(stories.signals), so a rendered card is kept under the story's id, its
+`updated_at` and how it is shown, and a list of cards is read with one cache
+request.
+
+    {% story_cards stories level=3 %}                  the cards, one after another
+    {% story_cards stories level=2 as cards %}         (story, card) pairs, to add to
+"""
+
+from django import template
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from factlen.caching import code_version
+
+register = template.Library()
+
+
+class Cards(list):
+    """(story, card HTML) pairs; shown as is, the cards one after another."""
+
+    def __html__(self):
+        return "".join(card for _, card in self)
+
+    def __str__(self):
+        return self.__html__()
+
+
+@register.simple_tag
+def story_cards(stories, *, level=3, show_topic=False, show_dek=False, is_lead=False):
+    stories = list(stories)
+    shown = f"{level}{int(show_topic)}{int(show_dek)}{int(is_lead)}"
+    keys = {
+        story.pk: f"factlen:card:{code_version()}:{story.pk}:{story.updated_at.isoformat()}:{shown}"
+        for story in stories
+    }
+    kept = cache.get_many(list(keys.values())) if keys else {}
+    rendered = {}
+    for story in stories:
+        if keys[story.pk] not in kept:
+            context = {
+                "story": story,
+                "level": level,
+                "show_topic": show_topic,
+                "show_dek": show_dek,
+                "is_lead": is_lead,
+            }
+            rendered[keys[story.pk]] = render_to_string("includes/story_card.html", context)
+    if rendered:
+        cache.set_many(rendered, settings.PAGE_CACHE_TIMEOUT)
+    # Safe: rendered from the card template, which escapes what it shows.
+    return Cards(
+        (story, mark_safe(kept.get(keys[story.pk]) or rendered[keys[story.pk]]))
+        for story in stories
+    )

@@ -1,0 +1,137 @@
+"""The counts pages show are kept exact through every kind of change."""
+
+import datetime
+
+import pytest
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from sources.models import Outlet
+from stories.counts import recount_all
+from stories.models import Citation, Story, Topic
+from stories.packages import import_package
+from stories.workflow import perform
+
+from ..factories import OutletFactory, SourceFactory, StoryFactory, complete_story, package_data
+
+pytestmark = pytest.mark.django_db
+
+
+def counted_from_rows():
+    """Live counts computed the slow way, from every row."""
+    now = timezone.now()
+    live = Q(stories__status=Story.Status.PUBLISHED, stories__published_at__lte=now)
+    topics = dict(Topic.objects.annotate(n=Count("stories", filter=live)).values_list("pk", "n"))
+    outlets = {
+        outlet.pk: Story.objects.published(at=now)
+        .filter(citations__source__outlet=outlet)
+        .distinct()
+        .count()
+        for outlet in Outlet.objects.all()
+    }
+    return topics, outlets
+
+
+def kept():
+    topics = {topic.pk: topic.published_count for topic in Topic.objects.counted()}
+    outlets = {outlet.pk: outlet.story_count for outlet in Outlet.objects.counted()}
+    return topics, outlets
+
+
+def topic_count(pk, **at):
+    return Topic.objects.filter(pk=pk).counted(**at)[0].published_count
+
+
+def outlet_count(pk):
+    return Outlet.objects.filter(pk=pk).counted()[0].story_count
+
+
+def assert_kept_counts_are_exact():
+    assert kept() == counted_from_rows()
+
+
+def test_counts_follow_publish_withdraw_and_a_topic_move(editor, topic):
+    story = complete_story(topic=topic, draft=True)
+    assert_kept_counts_are_exact()
+    perform(story, "publish", by=editor)
+    assert topic_count(topic.pk) == 1
+    assert_kept_counts_are_exact()
+    other = StoryFactory().topic
+    story.refresh_from_db()
+    story.topic = other
+    story.save()
+    assert_kept_counts_are_exact()
+    perform(story, "withdraw", by=editor, comment="Wrong.")
+    assert_kept_counts_are_exact()
+
+
+def test_counts_follow_citations_added_moved_and_removed(topic):
+    story = complete_story(topic=topic, size=2)
+    outlet = OutletFactory()
+    citation = Citation.objects.create(story=story, source=SourceFactory(outlet=outlet), number=3)
+    assert outlet_count(outlet.pk) == 1
+    assert_kept_counts_are_exact()
+    citation.source = story.citations.first().source
+    citation.save()
+    assert outlet_count(outlet.pk) == 0
+    assert_kept_counts_are_exact()
+    citation.delete()
+    assert_kept_counts_are_exact()
+
+
+def test_a_story_citing_an_outlet_twice_counts_once(topic):
+    outlet = OutletFactory()
+    story = complete_story(topic=topic, size=1)
+    for number in (2, 3):
+        Citation.objects.create(story=story, source=SourceFactory(outlet=outlet), number=number)
+    assert outlet_count(outlet.pk) == 1
+
+
+def test_counts_follow_a_source_moving_outlet_and_an_outlet_merge(topic):
+    story = complete_story(topic=topic, size=3)
+    sources = [c.source for c in story.citations.all()]
+    sources[0].outlet = sources[1].outlet
+    sources[0].save()
+    assert_kept_counts_are_exact()
+    target = sources[2].outlet
+    target.merge([sources[1].outlet])
+    assert outlet_count(target.pk) == 1
+    assert_kept_counts_are_exact()
+
+
+def test_counts_follow_a_deleted_story(topic):
+    story = complete_story(topic=topic)
+    complete_story(topic=topic)
+    story.delete()
+    assert topic_count(topic.pk) == 1
+    assert_kept_counts_are_exact()
+
+
+def test_a_scheduled_story_counts_from_its_time_with_nothing_to_run(topic):
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    complete_story(topic=topic, published_at=soon)
+    assert topic_count(topic.pk) == 0
+    assert_kept_counts_are_exact()
+    later = soon + datetime.timedelta(minutes=1)
+    assert topic_count(topic.pk, at=later) == 1
+    outlets_then = Outlet.objects.counted(at=later)
+    assert all(outlet.story_count == 1 for outlet in outlets_then)
+
+
+def test_an_imported_story_is_counted(editor):
+    result = import_package(package_data(), by=editor)
+    assert topic_count(result.story.topic_id) == 1
+    assert_kept_counts_are_exact()
+    import_package(package_data(status="draft", published_at=None), by=editor)
+    assert_kept_counts_are_exact()
+
+
+def test_a_recount_from_scratch_agrees_with_the_kept_counts(topic):
+    for _ in range(3):
+        complete_story(topic=topic, size=3)
+    complete_story(topic=topic, draft=True)
+    before = kept()
+    Topic.objects.update(published_story_count=0)
+    Outlet.objects.update(published_story_count=0)
+    recount_all()
+    assert kept() == before == counted_from_rows()
