@@ -1,0 +1,133 @@
+"""The sign-up limits count once for the whole site, not once per server process.
+
+gunicorn runs two workers sharing the machine's Redis (CACHE_URL), and the
+sign-ups are sent to both; the limits documented in the README hold.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+from newsletter.services import CONFIRMATIONS_PER_ADDRESS
+from newsletter.views import SUBSCRIBE_LIMIT
+
+from ..test_production_server import free_port
+
+BIN = Path(sys.executable).parent
+
+
+def post(url, data):
+    body = urllib.parse.urlencode(data, doseq=True).encode()
+    request = urllib.request.Request(url, data=body, headers={"Connection": "close"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_sign_up_limits_hold_across_two_workers_sharing_redis(tmp_path, redis_cache_settings):
+    mail = tmp_path / "mail"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DEBUG": "false",
+        "SECRET_KEY": "test-only-" + "x" * 40,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "false",
+        "CACHE_URL": redis_cache_settings["LOCATION"],
+        "EMAIL_URL": f"filemail:///{mail}",  # an absolute path after the third slash
+    }
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            env=env,
+            cwd=settings.BASE_DIR,
+            check=True,
+            capture_output=True,
+        )
+    port, log = free_port(), tmp_path / "access.log"
+    server = subprocess.Popen(
+        [
+            BIN / "gunicorn",
+            "factlen.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(p)s %(s)s",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/newsletter/subscribe/"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=60).close()
+                break
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.1)
+        # Several people behind one address: each is a new sign-up.
+        statuses = [
+            post(url, {"email": f"reader{i}@example.org", "topics": ["ai"]}) for i in range(12)
+        ]
+        assert statuses.count(200) == SUBSCRIBE_LIMIT
+        assert statuses.count(429) == 12 - SUBSCRIBE_LIMIT
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    workers = set(re.findall(r"^<(\d+)> ", log.read_text(), re.M))
+    assert len(workers) == 2, f"both workers should have answered: {log.read_text()[:300]}"
+    sent = list(mail.glob("*.log")) if mail.exists() else []
+    messages = sum(path.read_text().count("Subject: ") for path in sent)
+    assert messages == SUBSCRIBE_LIMIT
+
+
+def test_one_inbox_gets_a_few_confirmations_however_many_workers_are_asked(
+    tmp_path, redis_cache_settings
+):
+    """The per-inbox limit, counted in the shared cache by two processes."""
+    script = (
+        "import django; django.setup()\n"
+        "from newsletter.services import subscribe\n"
+        "from stories.models import Topic\n"
+        "for _ in range(4):\n"
+        "    subscribe(email='one@example.org', topics=list(Topic.objects.all()[:1]))\n"
+    )
+    mail = tmp_path / "mail"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "factlen.settings",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "CACHE_URL": redis_cache_settings["LOCATION"],
+        "EMAIL_URL": f"filemail:///{mail}",  # an absolute path after the third slash
+    }
+    base = settings.BASE_DIR
+    subprocess.run([sys.executable, "manage.py", "migrate"], env=env, cwd=base, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        env=env,
+        cwd=base,
+        check=True,
+        capture_output=True,
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", script], env=env, cwd=base) for _ in range(2)]
+    assert [run.wait(timeout=60) for run in runs] == [0, 0]
+    messages = sum(path.read_text().count("Subject: ") for path in mail.glob("*.log"))
+    assert messages == CONFIRMATIONS_PER_ADDRESS
