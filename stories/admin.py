@@ -16,7 +16,6 @@ from reversion.models import Version
 
 from sources.models import Source
 
-from .checks import failures, run_checks
 from .forms import CitationFormSet, StoryForm, TimelineEventForm
 from .models import (
     Citation,
@@ -31,6 +30,7 @@ from .models import (
     Transition,
     Viewpoint,
 )
+from .publish_checks import failures, run_checks
 from .revisions import compare, restore, versions_of
 from .workflow import ACTIONS, TransitionRefused, allowed_actions, can_edit, override_label, perform
 

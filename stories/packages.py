@@ -19,7 +19,6 @@ from django.utils.dateparse import parse_datetime
 from sources.models import Outlet, Source
 from sources.normalize import InvalidURL, normalize_url
 
-from .checks import failures
 from .citations import markers_in
 from .models import (
     RESERVED_TOPIC_SLUGS,
@@ -34,6 +33,7 @@ from .models import (
     Viewpoint,
 )
 from .partial_dates import PartialDate
+from .publish_checks import failures
 
 FORMAT = "factlen.story/1"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

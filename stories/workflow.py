@@ -15,8 +15,8 @@ import reversion
 from django.db import transaction
 from django.utils import timezone
 
-from .checks import RULE_LABELS, failures
 from .models import Story, Transition
+from .publish_checks import RULE_LABELS, failures
 
 Status = Story.Status
 

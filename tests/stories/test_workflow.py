@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from stories.checks import run_checks
 from stories.models import Citation, KeyPoint, Story, Transition
+from stories.publish_checks import run_checks
 from stories.workflow import TransitionRefused, allowed_actions, perform
 
 from ..factories import SourceFactory, StoryFactory, UserFactory, complete_story
