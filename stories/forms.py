@@ -103,5 +103,5 @@ class CitationFormSet(forms.BaseInlineFormSet):
                 numbers.append(data["number"])
         problems = citation_problems(self.instance.body, numbers)
         if problems:
-            raise ValidationError(problems)
+            raise ValidationError([p.message for p in problems])
         super().clean()

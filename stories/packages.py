@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from sources.models import Outlet, Source
 from sources.normalize import InvalidURL, normalize_url
 
-from .citations import markers_in
+from .citations import citation_problems
 from .models import (
     RESERVED_TOPIC_SLUGS,
     Citation,
@@ -325,10 +325,14 @@ def parse_package(data: Any) -> StoryPackage:
 
     sources = _parse_sources(get("sources"), r)
     if sources is not None:
-        numbers = {s.number for s in sources}
-        for number in sorted(set(markers_in(body))):
-            if number not in numbers:
-                r.fail("body", f"marker [{number}] has no source {number}")
+        for problem in citation_problems(body, [s.number for s in sources]):
+            if problem.in_body:
+                r.fail("body", problem.message)
+            elif problem.citation is not None:
+                r.fail(f"sources[{problem.citation}].n", problem.message)
+            else:
+                r.fail("sources", problem.message)
+        sources.sort(key=lambda e: e.number)
 
     if r.problems:
         raise PackageInvalid(r.problems)
@@ -367,7 +371,7 @@ def _parse_time(text: str, r: _Reader, path: str) -> datetime.datetime | None:
 
 
 def _parse_sources(value, r: _Reader) -> list[SourceEntry] | None:
-    """Sources, numbered 1..k with no gap; None when any is unusable."""
+    """The sources, in package order; None when any is unusable."""
     entries, ok = [], True
     for i, item in enumerate(r.items(value, "sources")):
         path = f"sources[{i}]"
@@ -393,28 +397,7 @@ def _parse_sources(value, r: _Reader) -> list[SourceEntry] | None:
         )
         entries.append(entry)
 
-    seen = {}
-    for i, entry in enumerate(entries):
-        if entry.number is None:
-            continue
-        if entry.number in seen:
-            r.fail(
-                f"sources[{i}].n",
-                f"{entry.number} is already used by sources[{seen[entry.number]}]",
-            )
-            ok = False
-        else:
-            seen[entry.number] = i
-    expected = set(range(1, len(entries) + 1))
-    if ok and set(seen) != expected:
-        missing = sorted(expected - set(seen))
-        r.fail(
-            "sources",
-            f"numbers must run 1..{len(entries)} with no gap; missing "
-            + ", ".join(str(n) for n in missing),
-        )
-        ok = False
-    return sorted(entries, key=lambda e: e.number) if ok else None
+    return entries if ok else None
 
 
 @dataclass

@@ -129,7 +129,7 @@ def test_a_body_citing_a_missing_number_is_refused_naming_the_marker(editor_clie
     sources = [SourceFactory()]
     data = full_story_form(topic, sources)
     response = editor_client.post("/admin/stories/story/add/", data)
-    assert "The body cites [2], but there is no citation numbered 2." in errors_of(response)
+    assert "The body cites [2], but no citation is numbered 2." in errors_of(response)
     assert not Story.objects.exists()
     # What the editor typed is still on the form.
     assert "Drivers object [2]." in response.content.decode()
@@ -140,7 +140,7 @@ def test_the_marker_problem_is_shown_on_the_body_field_too(editor_client, topic)
     data = full_story_form(topic, [SourceFactory()])
     response = editor_client.post("/admin/stories/story/add/", data)
     body_errors = response.context["adminform"].form.errors["body"]
-    assert body_errors == ["The body cites [2], but there is no citation numbered 2."]
+    assert body_errors == ["The body cites [2], but no citation is numbered 2."]
 
 
 @pytest.mark.django_db
@@ -180,7 +180,7 @@ def test_editing_the_body_alone_is_checked_against_saved_citations(editor_client
                     data[f"{f.prefix}-{name}"] = getattr(value, "pk", value)
     data["body"] = "Now citing a fourth source [4]."
     response = editor_client.post(url, data)
-    assert "The body cites [4], but there is no citation numbered 4." in errors_of(response)
+    assert "The body cites [4], but no citation is numbered 4." in errors_of(response)
     published_story.refresh_from_db()
     assert "[4]" not in published_story.body
 

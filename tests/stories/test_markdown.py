@@ -1,5 +1,4 @@
-from stories.citations import citation_problems, markers_in
-from stories.markdown import render_body
+from stories.markdown import citation_numbers, render_body
 
 OUTLETS = {1: "Larkport Ledger", 2: "Harbour Radio", 4: "A&B Weekly", 5: "Wire"}
 
@@ -24,7 +23,7 @@ def test_adjacent_markers_are_two_citations_not_a_reference_link():
     assert 'href="#source-4"' in html
     assert 'href="#source-5"' in html
     assert "evil.example" not in html
-    assert markers_in(body) == [4, 5]
+    assert citation_numbers(body) == [4, 5]
 
 
 def test_outlet_names_are_escaped_in_the_label():
@@ -38,7 +37,7 @@ def test_markers_inside_code_stay_literal_text():
     assert "<code>[2]</code>" in html
     assert "indented [1] code" in html
     assert html.count('href="#source-') == 1
-    assert markers_in(body) == [2]
+    assert citation_numbers(body) == [2]
 
 
 def test_a_marker_with_no_source_is_shown_but_links_nowhere():
@@ -80,15 +79,3 @@ def test_body_headings_start_below_the_page_headline():
     html = render_body("# Section\n\n## Subsection", {})
     assert "<h1" not in html
     assert "<h2>Section</h2>" in html
-
-
-def test_citation_problems_name_the_unresolved_marker_and_duplicate_numbers():
-    problems = citation_problems("One [1]. Two [3]. Again [3].", [1, 2, 2])
-    assert problems == [
-        "Two or more citations are numbered 2; each number is used once.",
-        "The body cites [3], but there is no citation numbered 3.",
-    ]
-
-
-def test_citation_problems_is_empty_when_every_marker_resolves():
-    assert citation_problems("One [1]. Two [2][1].", [1, 2]) == []

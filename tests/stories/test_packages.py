@@ -149,14 +149,23 @@ def test_a_time_with_an_offset_is_stored_and_exported_in_utc():
             lambda d: d["sources"][0].update(url="ftp://files.example/x"),
             "sources[0].url: only http and https URLs can be cited",
         ),
-        (lambda d: d["sources"][1].update(n=1), "sources[1].n: 1 is already used by sources[0]"),
-        (lambda d: d["sources"][1].update(n=3), "sources: numbers must run 1..2 with no gap"),
+        (
+            lambda d: d["sources"][1].update(n=1),
+            "sources[1].n: Two or more citations are numbered 1; each number is used once.",
+        ),
+        (
+            lambda d: d["sources"][1].update(n=3),
+            "sources: Citations are numbered 1 to 2 with no gap; number 2 is missing.",
+        ),
         (lambda d: d["sources"][1].update(n="2"), "sources[1].n: expected a whole number"),
         (
             lambda d: d["sources"][0].update(published="15/10/2026"),
             "sources[0].published: '15/10/2026' is not a date",
         ),
-        (lambda d: d.update(body="Claim [7]."), "body: marker [7] has no source 7"),
+        (
+            lambda d: d.update(body="Claim [7]."),
+            "body: The body cites [7], but no citation is numbered 7.",
+        ),
         (lambda d: d["key_points"].append(None), "key_points[3]: expected a string, got null"),
     ],
 )
