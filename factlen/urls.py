@@ -25,7 +25,7 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
-    path("sources/", include("sources.urls")),
+    path("sources/", include("stories.outlet_urls")),
     path("newsletter/", include("newsletter.urls")),
     # Last: topic pages take every other first path segment.
     path("", include("stories.urls")),

@@ -39,18 +39,21 @@ class OutletQuerySet(models.QuerySet):
         best = max(match, key=lambda d: len(d.domain), default=None)
         return best.outlet if best else None
 
-    def with_published_story_count(self):
-        """Annotate `story_count`: published stories citing any of the outlet's sources."""
-        from stories.models import Citation, Story
+    def with_story_count(self, stories):
+        """Annotate `story_count`: how many of `stories` cite any of the outlet's sources.
 
-        citations = Citation.objects.filter(story__in=Story.objects.published())
+        The caller says which stories count (readers' pages pass
+        Story.objects.published()): which stories are live is the stories
+        app's rule, and this app does not import it.
+        """
+        citations = _citations().filter(story__in=stories)
         return self.annotate(
             story_count=count_related(citations, "source__outlet", distinct="story")
         )
 
-    def cited(self):
-        """Outlets cited by at least one published story."""
-        return self.with_published_story_count().filter(story_count__gt=0)
+    def cited_by(self, stories):
+        """Outlets cited by at least one of `stories`."""
+        return self.with_story_count(stories).filter(story_count__gt=0)
 
 
 class Outlet(models.Model):
@@ -157,8 +160,7 @@ def unique_slug(model, name: str) -> str:
 class SourceQuerySet(models.QuerySet):
     def with_story_count(self):
         # A story may cite one source under two numbers; count it once.
-        citations = self.model._meta.get_field("citations").related_model.objects.all()
-        return self.annotate(story_count=count_related(citations, "source", distinct="story"))
+        return self.annotate(story_count=count_related(_citations(), "source", distinct="story"))
 
     def for_url(self, url: str):
         """Sources matching `url` once normalised (at most one, as URLs are unique)."""
@@ -173,6 +175,15 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(
             models.Q(link_checked_at__isnull=True) | models.Q(link_checked_at__lt=since)
         )
+
+
+def _citations():
+    """Every story's citations of sources.
+
+    The model (stories.Citation) is reached through its relation to Source, not
+    imported: stories depend on sources, never the other way round.
+    """
+    return Source._meta.get_field("citations").related_model.objects.all()
 
 
 class Source(models.Model):

@@ -29,7 +29,7 @@ class OutletSitemap(Sitemap):
     priority = 0.3
 
     def items(self):
-        return Outlet.objects.cited().order_by("slug")
+        return Outlet.objects.cited_by(Story.objects.published()).order_by("slug")
 
 
 SITEMAPS = {"stories": StorySitemap, "topics": TopicSitemap, "sources": OutletSitemap}

@@ -1,15 +1,17 @@
+"""The /sources/ pages: each outlet our published stories cite, and those stories."""
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from factlen.pagination import page_or_404
-from stories.models import Citation, Story
+from sources.models import Outlet
 
-from .models import Outlet
+from .models import Citation, Story
 
 
 def outlet_list(request):
     """Every outlet a published story cites, with how many stories cite it."""
-    outlets = Outlet.objects.cited().order_by("name")
+    outlets = Outlet.objects.cited_by(Story.objects.published()).order_by("name")
     kinds = {value: label for value, label in Outlet.Kind.choices}
     kind = request.GET.get("kind")
     if kind in kinds:
@@ -21,7 +23,8 @@ def outlet_list(request):
 
 
 def outlet_detail(request, slug):
-    outlet = get_object_or_404(Outlet.objects.with_published_story_count(), slug=slug)
+    outlets = Outlet.objects.with_story_count(Story.objects.published())
+    outlet = get_object_or_404(outlets, slug=slug)
     if not outlet.story_count:
         # Only outlets behind published stories have a public page: a draft's
         # sources are not yet news.
