@@ -29,11 +29,11 @@ from .models import (
     Story,
     TimelineEvent,
     Topic,
-    Transition,
     Viewpoint,
 )
 from .partial_dates import PartialDate
-from .publish_checks import failures
+from .publish_checks import RULE_LABELS
+from .workflow import IMPORT, TransitionRefused, perform
 
 FORMAT = "factlen.story/1"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -415,12 +415,13 @@ SKIP_CHECKS_REASON = "imported with import_story --skip-checks"
 def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportResult:
     """Create or update (by slug) the story a package describes, all or nothing.
 
-    A package that publishes a story must pass the publish checks, as in the
-    admin; `skip_checks` (for migrating old stories) publishes past them and
-    records that in the story's history.
+    The story reaches the package's state through the workflow (workflow.perform),
+    like any other step: a published package must pass the publish checks, as in
+    the admin, a withdrawn one gives its reason. `skip_checks` (for migrating old
+    stories) publishes past failed checks, recorded in the story's history. `by`
+    is the importing user, or None for an operator running import_story.
     """
     package = parse_package(data)
-    reversion.set_comment("Imported from a story package")
     if by is not None:
         reversion.set_user(by)
 
@@ -436,11 +437,8 @@ def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportRe
     story = Story.objects.filter(slug=package.slug).first()
     created = story is None
     story = story or Story(slug=package.slug, owner=by)
-    previous_status = Story.Status.DRAFT if created else story.status
-    for name in (
-        "title", "dek", "label", "byline", "status", "published_at", "why_it_matters",
-        "withdrawn_reason",
-    ):  # fmt: skip
+    # The state and published time change through the workflow, below.
+    for name in ("title", "dek", "label", "byline", "why_it_matters", "withdrawn_reason"):
         setattr(story, name, getattr(package, name))
     story.body = package.body
     story.topic = topic
@@ -495,25 +493,34 @@ def import_package(data: Any, *, by=None, skip_checks: bool = False) -> ImportRe
     Citation.objects.bulk_create(citations)
     Correction.objects.bulk_create(Correction(story=story, **c) for c in package.corrections)
 
-    overrides = []
-    if story.status == Story.Status.PUBLISHED:
-        failed = failures(Story.objects.for_page().get(pk=story.pk))
-        if failed and not skip_checks:
-            raise PackageInvalid([f"publish check: {p}" for r in failed for p in r.problems])
-        overrides = [{"rule": r.rule, "reason": SKIP_CHECKS_REASON} for r in failed]
-    if created or story.status != previous_status:
-        Transition.objects.create(
-            story=story,
-            action="import",
-            from_status=previous_status,
-            to_status=story.status,
-            by=by,
-            comment="import_story",
-            overrides=overrides,
-        )
+    story = _move(story, package, by=by, skip_checks=skip_checks)
+    # After the workflow step, whose own comment would otherwise name this revision.
+    reversion.set_comment("Imported from a story package")
     # Again, now that the inlines exist: the revision follows them from here.
     reversion.add_to_revision(story)
     return ImportResult(story=story, created=created, notes=notes)
+
+
+def _move(story, package, *, by, skip_checks) -> Story:
+    """Take the saved story to the package's state through the workflow, which
+    checks what any step to that state must pass and records the import."""
+    withdrawn = package.status == Story.Status.WITHDRAWN
+    try:
+        transition = perform(
+            story,
+            IMPORT.name,
+            by=by,
+            to=package.status,
+            published_at=package.published_at,
+            comment=package.withdrawn_reason if withdrawn else "",
+            overrides=dict.fromkeys(RULE_LABELS, SKIP_CHECKS_REASON) if skip_checks else None,
+        )
+    except TransitionRefused as refusal:
+        checks = {problem for result in refusal.checks for problem in result.problems}
+        raise PackageInvalid(
+            [f"publish check: {p}" if p in checks else p for p in refusal.problems]
+        ) from None
+    return transition.story
 
 
 def _differences(entry: SourceEntry, source: Source) -> list[str]:

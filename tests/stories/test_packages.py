@@ -2,19 +2,28 @@ import copy
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 
 from sources.models import Source
-from stories.models import Citation, KeyPoint, Story, TimelineEvent, Topic, Viewpoint
+from stories.models import (
+    Citation,
+    KeyPoint,
+    Story,
+    TimelineEvent,
+    Topic,
+    Transition,
+    Viewpoint,
+)
 from stories.packages import PackageInvalid, export_package, import_package, parse_package
 
-from ..factories import TopicFactory, package_data
+from ..factories import TopicFactory, UserFactory, package_data
 
 pytestmark = pytest.mark.django_db
 
 
-def problems_of(data):
+def problems_of(data, **kwargs):
     with pytest.raises(PackageInvalid) as error:
-        import_package(data)
+        import_package(data, **kwargs)
     return error.value.problems
 
 
@@ -285,3 +294,51 @@ def test_a_missing_required_field_is_reported_once():
     data = package_data()
     del data["title"]
     assert problems_of(data) == ["title: required field is missing"]
+
+
+# Import moves the story through the workflow, like every other caller.
+
+
+def steps(story):
+    return [
+        (t.action, t.from_status, t.to_status, t.by, t.comment)
+        for t in Transition.objects.filter(story=story)
+    ]
+
+
+def test_every_import_is_a_recorded_workflow_step():
+    story = import_package(package_data(status="draft", published_at=None)).story
+    import_package(package_data())
+    assert steps(story) == [
+        ("import", "draft", "draft", None, ""),
+        ("import", "draft", "published", None, ""),
+    ]
+
+
+def test_a_withdrawn_package_withdraws_the_story_with_its_public_reason():
+    reason = "The survey it rests on was withdrawn by its authors."
+    story = import_package(package_data(status="withdrawn", withdrawn_reason=reason)).story
+    assert (story.status, story.withdrawn_reason) == ("withdrawn", reason)
+    assert steps(story) == [("import", "draft", "withdrawn", None, reason)]
+
+
+def test_a_published_story_can_be_taken_back_to_draft_by_its_package():
+    story = import_package(package_data()).story
+    story = import_package(package_data(status="draft", published_at=None)).story
+    assert (story.status, story.published_at) == ("draft", None)
+    assert steps(story)[-1][:3] == ("import", "published", "draft")
+
+
+def test_reimporting_a_published_story_runs_the_publish_checks_again():
+    import_package(package_data())
+    problems = problems_of(package_data(key_points=["Only one."]))
+    assert problems == ["publish check: At least 3 key points; the story has 1."]
+    assert KeyPoint.objects.count() == 3  # nothing of the refused package was written
+
+
+def test_an_importing_user_needs_the_right_to_publish():
+    writer = UserFactory(username="wendy", is_staff=True)
+    writer.groups.add(Group.objects.get(name="Writer"))
+    problems = problems_of(package_data(status="draft", published_at=None), by=writer)
+    assert problems == ["You are not allowed to import a story package."]
+    assert not Story.objects.exists()

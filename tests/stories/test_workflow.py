@@ -368,3 +368,14 @@ def test_createstaff_makes_a_writer_or_an_editor():
     assert not users.get(username="finn").has_perm("stories.publish_story")
     assert users.get(username="finn").has_perm("stories.add_story")
     assert users.get(username="finn").is_staff
+
+
+def test_every_step_the_workflow_records_is_a_choice_of_transition_action():
+    from stories.workflow import ACTIONS, IMPORT
+
+    assert {*ACTIONS, IMPORT.name} == set(Transition.Action.values)
+
+
+def test_the_admin_has_no_page_for_the_import_step(client, draft, erin):
+    client.force_login(erin)
+    assert client.get(f"/admin/stories/story/{draft.pk}/transition/import/").status_code == 404
