@@ -14,7 +14,8 @@ from stories.models import (
     Transition,
     Viewpoint,
 )
-from stories.packages import PackageInvalid, export_package, import_package, parse_package
+from stories.package_format import check_package
+from stories.packages import PackageInvalid, export_package, import_package
 
 from ..factories import TopicFactory, UserFactory, package_data
 
@@ -147,7 +148,7 @@ def test_a_time_with_an_offset_is_stored_and_exported_in_utc():
         (lambda d: d.pop("published_at"), "published_at: required when the status is"),
         (lambda d: d.update(published_at="20 Nov 2026"), "published_at: '20 Nov 2026' is not a"),
         (lambda d: d.update(published_at="2026-11-20T09:00:00"), "published_at: '2026-11-20T"),
-        (lambda d: d["topic"].update(slug="admin"), "topic.slug: 'admin' is a site path"),
+        (lambda d: d["topic"].update(slug="admin"), "topic.slug: “admin” is a site path (/admin/)"),
         (lambda d: d["topic"].pop("name"), "topic.name: required field is missing"),
         (lambda d: d["viewpoints"][1].pop("stance"), "viewpoints[1].stance: required field"),
         (lambda d: d["timeline"][2].update(date="2026-13"), "timeline[2].date: '2026-13' is not"),
@@ -223,10 +224,14 @@ def test_a_failure_after_writing_began_rolls_everything_back(monkeypatch):
     assert_nothing_written()
 
 
-def test_parse_package_returns_typed_values():
-    package = parse_package(package_data())
-    assert package.timeline[1][0].precision == "month"
-    assert package.sources[0].published == datetime.date(2026, 10, 15)
+def test_a_package_is_checked_whole_before_the_database_is_touched(django_assert_num_queries):
+    bad = package_data(title="")
+    bad["sources"][0]["n"] = 7
+    with django_assert_num_queries(0), pytest.raises(PackageInvalid) as error:
+        check_package(bad)
+    assert [p.split(":")[0] for p in error.value.problems] == ["title", "body", "sources"]
+    with django_assert_num_queries(0):
+        check_package(package_data())
 
 
 def with_citation_details(data):
