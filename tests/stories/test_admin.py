@@ -1,9 +1,12 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sources.models import Source
 from stories.models import Story
 
-from ..factories import OutletFactory, SourceFactory, StoryFactory
+from ..factories import OutletFactory, SourceFactory, StoryFactory, complete_story
+from .test_locking import form_data
 
 INLINES = [
     "viewpoints",
@@ -270,3 +273,42 @@ def test_a_topic_cannot_take_a_site_path_as_its_slug(editor_client):
     response = editor_client.post("/admin/stories/topic/add/", {"name": "Search", "slug": "search"})
     assert response.status_code == 200
     assert "is a site path (/search/)" in response.content.decode()
+
+
+CHANGE_PAGE_BUDGET = 24
+
+
+@pytest.mark.django_db
+def test_the_change_page_loads_the_story_once_whatever_its_inlines_hold(editor_client, topic):
+    counts = []
+    for size in (2, 6):
+        story = complete_story(size=size, topic=topic)
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(f"/admin/stories/story/{story.pk}/change/")
+        assert response.status_code == 200
+        story_reads = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT") and 'FROM "stories_story"' in q["sql"]
+        ]
+        assert len(story_reads) == 1, story_reads
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{counts[0]} queries with 2 of each inline, {counts[1]} with 6"
+    assert counts[1] <= CHANGE_PAGE_BUDGET, (
+        f"{counts[1]} queries; the budget is {CHANGE_PAGE_BUDGET}"
+    )
+
+
+@pytest.mark.django_db
+def test_a_save_that_goes_through_runs_no_publish_checks(
+    editor_client, published_story, monkeypatch
+):
+    from stories import admin_workflow
+
+    runs = []
+    monkeypatch.setattr(admin_workflow, "run_checks", lambda story: runs.append(story) or [])
+    url = f"/admin/stories/story/{published_story.pk}/change/"
+    data = form_data(editor_client.get(url))
+    assert len(runs) == 1  # the page shows the checklist
+    assert editor_client.post(url, data | {"title": "A sharper headline"}).status_code == 302
+    assert len(runs) == 1

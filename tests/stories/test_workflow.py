@@ -379,3 +379,37 @@ def test_every_step_the_workflow_records_is_a_choice_of_transition_action():
 def test_the_admin_has_no_page_for_the_import_step(client, draft, erin):
     client.force_login(erin)
     assert client.get(f"/admin/stories/story/{draft.pk}/transition/import/").status_code == 404
+
+
+def test_the_confirmation_page_says_when_a_time_is_not_one(client, draft, erin):
+    client.force_login(erin)
+    url = f"/admin/stories/story/{draft.pk}/transition/publish/"
+    response = client.post(url, {"published_at": "next Tuesday"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "published_at": ["The published time is not a date and time."]
+    }
+    assert state(draft) == Status.DRAFT
+
+
+def test_an_editor_publishes_past_a_failed_check_from_the_confirmation_page(client, draft, erin):
+    draft.key_points.exclude(position__in=[0, 1]).delete()
+    client.force_login(erin)
+    url = f"/admin/stories/story/{draft.pk}/transition/publish/"
+    page = client.get(url)
+    assert list(page.context["form"].fields) == ["published_at", "override_key_points", "comment"]
+    reason = "Breaking news: two for now."
+    response = client.post(url, {"published_at": "", "override_key_points": reason})
+    assert response.status_code == 302
+    assert state(draft) == Status.PUBLISHED
+    assert Transition.objects.get(story=draft).overrides == [
+        {"rule": "key_points", "reason": reason}
+    ]
+
+
+def test_a_writer_is_offered_no_override_to_give(client, draft, bob):
+    draft.key_points.exclude(position__in=[0, 1]).delete()
+    client.force_login(bob)
+    page = client.get(f"/admin/stories/story/{draft.pk}/transition/publish/")
+    assert list(page.context["form"].fields) == ["published_at", "comment"]
+    assert page.context["allowed"] is False
