@@ -2,7 +2,6 @@ import copy
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 
 from sources.models import Source
 from stories.models import (
@@ -17,7 +16,7 @@ from stories.models import (
 from stories.package_format import check_package
 from stories.packages import PackageInvalid, export_package, import_package
 
-from ..factories import TopicFactory, UserFactory, package_data
+from ..factories import TopicFactory, package_data
 
 pytestmark = pytest.mark.django_db
 
@@ -341,9 +340,7 @@ def test_reimporting_a_published_story_runs_the_publish_checks_again():
     assert KeyPoint.objects.count() == 3  # nothing of the refused package was written
 
 
-def test_an_importing_user_needs_the_right_to_publish():
-    writer = UserFactory(username="wendy", is_staff=True)
-    writer.groups.add(Group.objects.get(name="Writer"))
+def test_an_importing_user_needs_the_right_to_publish(writer):
     problems = problems_of(package_data(status="draft", published_at=None), by=writer)
     assert problems == ["You are not allowed to import a story package."]
     assert not Story.objects.exists()
