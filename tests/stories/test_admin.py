@@ -6,6 +6,7 @@ from sources.models import Source
 from stories.models import Story
 
 from ..factories import OutletFactory, SourceFactory, StoryFactory, complete_story
+from ..html import elements, parse, text
 from .test_locking import form_data
 
 INLINES = [
@@ -95,11 +96,12 @@ def test_story_add_and_change_pages_open_with_every_inline(editor_client, publis
     assert add.status_code == 200
     change = editor_client.get(f"/admin/stories/story/{published_story.pk}/change/")
     assert change.status_code == 200
-    html = change.content.decode()
+    page = parse(change.content.decode())
     for prefix in INLINES:
-        assert f'name="{prefix}-TOTAL_FORMS"' in html
-    assert 'value="2015-02"' in html  # the timeline date as the editor typed it
-    assert "View on site" in html
+        assert elements(page, "input", name=f"{prefix}-TOTAL_FORMS"), prefix
+    # The timeline date as the editor typed it.
+    assert elements(page, "input", name="timeline_events-0-when", value="2015-02")
+    assert [text(a) for a in elements(page, "a", class_="viewsitelink")] == ["View on site"]
 
 
 @pytest.mark.django_db

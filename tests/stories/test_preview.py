@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from stories.models import PREVIEW_LINK_LIFETIME, PreviewLink, Story
 
@@ -19,8 +20,8 @@ def test_staff_preview_any_story_as_a_reader_would_see_it(client, draft_story, e
     client.force_login(editor)
     html = client.get(f"/preview/{draft_story.pk}/").content.decode()
     assert "Preview — not published." in html
-    assert '<meta name="robots" content="noindex, nofollow">' in html
-    assert f"<h1>{draft_story.title}</h1>" in html
+    assertInHTML('<meta name="robots" content="noindex, nofollow">', html, count=1)
+    assertInHTML(f"<h1>{draft_story.title}</h1>", html, count=1)
 
 
 def test_a_share_link_opens_the_latest_saved_story_read_only(client, link, draft_story):
@@ -28,9 +29,9 @@ def test_a_share_link_opens_the_latest_saved_story_read_only(client, link, draft
     response = client.get(link.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1>Saved after the link was made</h1>" in html
+    assertInHTML("<h1>Saved after the link was made</h1>", html, count=1)
     assert "Preview — not published." in html
-    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assertInHTML('<meta name="robots" content="noindex, nofollow">', html, count=1)
     assert client.post(link.get_absolute_url()).status_code == 200  # nothing to change there
 
 

@@ -4,12 +4,14 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from stories.models import Citation, KeyPoint, Story, Transition
 from stories.publish_checks import run_checks
 from stories.workflow import TransitionRefused, allowed_actions, perform
 
 from ..factories import SourceFactory, StoryFactory, complete_story
+from ..html import attribute, elements, parse, text
 
 pytestmark = pytest.mark.django_db
 Status = Story.Status
@@ -279,7 +281,13 @@ def test_an_editor_publishes_through_the_confirmation_page(client, draft, editor
     client.force_login(editor)
     url = f"/admin/stories/story/{draft.pk}/transition/publish/"
     page = client.get(url).content.decode()
-    assert "What this does:" in page and "to <em>Published</em>" in page
+    assertInHTML(
+        "<p><strong>What this does:</strong> the story goes from <em>Draft</em> to "
+        "<em>Published</em>. Readers see it from the published time: now, or later if "
+        "scheduled.</p>",
+        page,
+        count=1,
+    )
     response = client.post(url, {"published_at": "2026-11-20T09:00", "comment": "Go."})
     assert response.status_code == 302
     story = Story.objects.get(pk=draft.pk)
@@ -291,9 +299,11 @@ def test_the_change_form_shows_the_checklist_and_history(client, draft, writer, 
     perform(draft, "submit", by=writer, comment="Ready.")
     client.force_login(editor)
     html = client.get(f"/admin/stories/story/{draft.pk}/change/").content.decode()
-    assert html.count('class="check-pass"') == 6
+    checklist = elements(parse(html), "ul", class_="checklist")[0]
+    assert [attribute(li, "class") for li in elements(checklist, "li")] == ["check-pass"] * 6
     assert "Draft → In review by wendy — “Ready.”" in html
-    assert ">Publish or schedule</a>" in html and ">Return to writer</a>" in html
+    buttons = [text(a) for a in elements(parse(html), "a", class_="button")]
+    assert "Publish or schedule" in buttons and "Return to writer" in buttons
 
 
 def test_the_review_queue_lists_stories_in_review_oldest_first(client, topic, writer, editor):
