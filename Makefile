@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test setup check format clean bench
 
+CODE := manage.py factlen stories sources newsletter tests benchmarks
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -44,6 +46,11 @@ test: $(STAMP) $(NODE_STAMP) .env
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	@# Past 20 a function has more paths than a reader can hold (radon rank D
+	@# and worse); radon itself only reports, so fail when it reports any.
+	@complex="$$($(BIN)/radon cc --min D --show-complexity $(CODE))"; \
+	if [ -n "$$complex" ]; then echo "Cyclomatic complexity above 20:"; echo "$$complex"; exit 1; fi
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=true $(BIN)/python manage.py check
 

@@ -90,16 +90,20 @@ def _state_key() -> str:
     return f"factlen:content-state:{code_version()}"
 
 
-def _next_scheduled_time():
-    from stories.models import Story
+# When the next scheduled change comes (a datetime, or None): the stories app
+# says, at start-up (stories.apps), as this module may not import it.
+_next_scheduled_time = None
 
-    upcoming = Story.objects.scheduled().order_by("published_at")
-    return upcoming.values_list("published_at", flat=True).first()
+
+def schedule_from(next_scheduled_time) -> None:
+    """Tell the cache how to find when the next scheduled story goes live."""
+    global _next_scheduled_time
+    _next_scheduled_time = next_scheduled_time
 
 
 def _new_state(*, next_change_at=None, scheduling=True) -> ContentState:
     if scheduling:
-        upcoming = _next_scheduled_time()
+        upcoming = _next_scheduled_time() if _next_scheduled_time else None
         next_change_at = upcoming.timestamp() if upcoming else None
     state = ContentState(
         version=uuid.uuid4().hex[:16], changed_at=time.time(), next_change_at=next_change_at

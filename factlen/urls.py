@@ -31,7 +31,7 @@ urlpatterns = [
         sitemaps.section,
         name="django.contrib.sitemaps.views.sitemap",
     ),
-    path("sources/", include("sources.urls")),
+    path("sources/", include("stories.outlet_urls")),
     path("newsletter/", include("newsletter.urls")),
     # Last: topic pages take every other first path segment.
     path("", include("stories.urls")),

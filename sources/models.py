@@ -39,14 +39,18 @@ class OutletQuerySet(models.QuerySet):
         best = max(match, key=lambda d: len(d.domain), default=None)
         return best.outlet if best else None
 
-    def counted(self, *, at=None) -> list["Outlet"]:
-        """The outlets, each with `story_count`: live stories citing any of its
-        sources. A list: read from the kept count of published stories citing
-        it, less those still scheduled (a few, counted in one query)."""
-        from stories.models import Citation, Story
+    def counted(self, *, scheduled) -> list["Outlet"]:
+        """The outlets, each with `story_count`: the live stories citing it.
 
-        scheduled = dict(
-            Citation.objects.filter(story__in=Story.objects.scheduled(at=at))
+        A list: read from the kept count of published stories citing the
+        outlet (kept by stories.counts), less those of `scheduled` (published
+        stories whose time has not come) that cite it, counted in one query.
+        The caller passes them: which stories are live is the stories app's
+        rule, and this app does not import it.
+        """
+        pending = dict(
+            _citations()
+            .filter(story__in=scheduled)
             .order_by()
             .values("source__outlet")
             .annotate(n=models.Count("story", distinct=True))
@@ -54,12 +58,12 @@ class OutletQuerySet(models.QuerySet):
         )
         outlets = list(self)
         for outlet in outlets:
-            outlet.story_count = outlet.published_story_count - scheduled.get(outlet.pk, 0)
+            outlet.story_count = outlet.published_story_count - pending.get(outlet.pk, 0)
         return outlets
 
-    def cited(self, *, at=None) -> list["Outlet"]:
+    def cited(self, *, scheduled) -> list["Outlet"]:
         """Outlets cited by at least one live story, with `story_count`."""
-        counted = self.filter(published_story_count__gt=0).counted(at=at)
+        counted = self.filter(published_story_count__gt=0).counted(scheduled=scheduled)
         return [outlet for outlet in counted if outlet.story_count > 0]
 
 
@@ -170,8 +174,7 @@ def unique_slug(model, name: str) -> str:
 class SourceQuerySet(models.QuerySet):
     def with_story_count(self):
         # A story may cite one source under two numbers; count it once.
-        citations = self.model._meta.get_field("citations").related_model.objects.all()
-        return self.annotate(story_count=count_related(citations, "source", distinct="story"))
+        return self.annotate(story_count=count_related(_citations(), "source", distinct="story"))
 
     def for_url(self, url: str):
         """Sources matching `url` once normalised (at most one, as URLs are unique)."""
@@ -186,6 +189,15 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(
             models.Q(link_checked_at__isnull=True) | models.Q(link_checked_at__lt=since)
         )
+
+
+def _citations():
+    """Every story's citations of sources.
+
+    The model (stories.Citation) is reached through its relation to Source, not
+    imported: stories depend on sources, never the other way round.
+    """
+    return Source._meta.get_field("citations").related_model.objects.all()
 
 
 class Source(models.Model):

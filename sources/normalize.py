@@ -48,6 +48,16 @@ def is_tracking_parameter(name: str) -> bool:
 
 def normalize_url(url: str) -> str:
     """Return the canonical spelling of an http(s) URL, or raise InvalidURL."""
+    parts, port = _split(url)
+    scheme = parts.scheme.lower()
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return urlunsplit((scheme, _netloc(parts, scheme, port), path, _query(parts.query), ""))
+
+
+def _split(url: str):
+    """The URL's parts and port, once it is known to be an absolute http(s) URL."""
     text = (url or "").strip()
     if not text:
         raise InvalidURL("empty URL")
@@ -63,21 +73,25 @@ def normalize_url(url: str) -> str:
         raise InvalidURL(f"only http and https URLs can be cited, not {scheme}:")
     if not scheme or not parts.netloc:
         raise InvalidURL("not a URL (it needs to start with https:// or http://)")
+    return parts, port
+
+
+def _netloc(parts, scheme: str, port) -> str:
+    """Lowercase host, no trailing dot, no user, and the port only if not the default."""
     host = (parts.hostname or "").lower().rstrip(".")
     if not host or "." not in host.strip("[]"):
         raise InvalidURL("not a URL (the host name is missing or incomplete)")
     netloc = host if ":" not in host else f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
+    return netloc
 
-    path = parts.path or "/"
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
 
-    query_pairs = [
+def _query(query: str) -> str:
+    """The parameters without tracking ones, sorted, so their order does not matter."""
+    pairs = [
         (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        for name, value in parse_qsl(query, keep_blank_values=True)
         if not is_tracking_parameter(name)
     ]
-    query = urlencode(sorted(query_pairs), doseq=True)
-    return urlunsplit((scheme, netloc, path, query, ""))
+    return urlencode(sorted(pairs), doseq=True)

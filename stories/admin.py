@@ -1,29 +1,19 @@
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
 from django.db.models import OuterRef, Subquery
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
+from django.urls import reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
-from reversion.models import Version
 
-from sources.models import Source
-
-from .checks import failures, run_checks
+from .admin_workflow import StoryWorkflowAdmin
 from .forms import CitationFormSet, StoryForm, TimelineEventForm
 from .models import (
     Citation,
     Correction,
     KeyPoint,
     OpenQuestion,
-    PreviewLink,
     ReviewQueue,
     Story,
     TimelineEvent,
@@ -31,8 +21,7 @@ from .models import (
     Transition,
     Viewpoint,
 )
-from .revisions import compare, restore, versions_of
-from .workflow import ACTIONS, TransitionRefused, allowed_actions, can_edit, override_label, perform
+from .workflow import can_edit
 
 
 @admin.register(Topic)
@@ -93,6 +82,22 @@ class CorrectionInline(admin.StackedInline):
     verbose_name_plural = "updates and corrections (public)"
 
 
+class CitedSourceSelect(AutocompleteSelect):
+    """The source autocomplete, naming each row's chosen source from the story's
+    citations, loaded with the story, instead of with two queries per row."""
+
+    chosen: dict[str, str] = {}  # source id → name, set per page by CitationInline
+
+    def optgroups(self, name, value, attr=None):
+        picked = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if not set(picked) <= set(self.chosen):  # e.g. a source picked in a refused save
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for pk in picked:
+            options.append(self.create_option(name, pk, self.chosen[pk], True, len(options)))
+        return [(None, options, 0)]
+
+
 class CitationInline(admin.TabularInline):
     model = Citation
     formset = CitationFormSet
@@ -101,9 +106,25 @@ class CitationInline(admin.TabularInline):
     autocomplete_fields = ["source"]
     verbose_name_plural = "sources cited ([n] in the body)"
 
+    def get_queryset(self, request):
+        # Each row shows its citation, named by its source and outlet.
+        return super().get_queryset(request).select_related("source__outlet")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["widget"] = CitedSourceSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            select = formset.form.base_fields["source"].widget.widget
+            select.chosen = {str(c.source_id): str(c.source) for c in obj.citations.all()}
+        return formset
+
 
 @admin.register(Story)
-class StoryAdmin(VersionAdmin):
+class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
     form = StoryForm
     object_history_template = "admin/stories/story/object_history.html"
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
@@ -171,208 +192,6 @@ class StoryAdmin(VersionAdmin):
         obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
 
-    def workflow_context(self, request, story):
-        """The state panel above the form: state, allowed actions, checks, history."""
-        if story is None:
-            return {}
-        loaded = Story.objects.for_page().get(pk=story.pk)
-        return {
-            "workflow_story": story,
-            "workflow_actions": allowed_actions(request.user, story),
-            "workflow_checks": run_checks(loaded),
-            "workflow_history": [
-                (t, [(override_label(o["rule"]), o["reason"]) for o in t.overrides])
-                for t in story.transitions.select_related("by")
-            ],
-            "workflow_scheduled": story.status == Story.Status.PUBLISHED and not story.is_live,
-            "can_share": request.user.has_perm("stories.publish_story"),
-            "preview_links": [
-                (link, request.build_absolute_uri(link.get_absolute_url()))
-                for link in story.preview_links.filter(
-                    revoked_at__isnull=True, expires_at__gt=timezone.now()
-                )
-            ],
-        }
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/history/compare/",
-                self.admin_site.admin_view(self.compare_view),
-                name="stories_story_compare",
-            ),
-            path(
-                "<path:object_id>/history/<int:version_id>/restore/",
-                self.admin_site.admin_view(self.restore_view),
-                name="stories_story_restore",
-            ),
-            path(
-                "<path:object_id>/share/",
-                self.admin_site.admin_view(self.share_view),
-                name="stories_story_share",
-            ),
-            path(
-                "<path:object_id>/share/<int:link_id>/revoke/",
-                self.admin_site.admin_view(self.revoke_view),
-                name="stories_story_revoke_share",
-            ),
-            path(
-                "<path:object_id>/transition/<str:action>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="stories_story_transition",
-            ),
-            *super().get_urls(),
-        ]
-
-    def transition_view(self, request, object_id, action):
-        story = self.get_object(request, object_id)
-        if story is None or action not in ACTIONS:
-            raise Http404("No such story or action.")
-        step = ACTIONS[action]
-        loaded = Story.objects.for_page().get(pk=story.pk)
-        failed = failures(loaded) if action == "publish" else []
-        problems = []
-        if request.method == "POST":
-            published_at = None
-            if action == "publish" and request.POST.get("published_at"):
-                published_at = parse_datetime(request.POST["published_at"])
-                if published_at is None:
-                    problems.append("The published time is not a date and time.")
-                elif timezone.is_naive(published_at):
-                    published_at = timezone.make_aware(published_at)
-            overrides = {r.rule: request.POST.get(f"override_{r.rule}", "") for r in failed}
-            if not problems:
-                try:
-                    perform(
-                        story,
-                        action,
-                        by=request.user,
-                        comment=request.POST.get("comment", ""),
-                        published_at=published_at,
-                        overrides=overrides,
-                    )
-                except TransitionRefused as refusal:
-                    problems = refusal.problems
-                else:
-                    story.refresh_from_db()
-                    self.message_user(
-                        request,
-                        f"“{story.title}” is now {story.get_status_display().lower()}"
-                        + (
-                            " (scheduled)"
-                            if story.status == "published" and not story.is_live
-                            else ""
-                        )
-                        + ".",
-                        messages.SUCCESS,
-                    )
-                    return redirect("admin:stories_story_change", story.pk)
-        default_time = timezone.localtime(story.published_at or timezone.now())
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{step.label}: {story.title}",
-            "opts": self.model._meta,
-            "original": story,
-            "step": step,
-            "problems": problems,
-            "failed": failed,
-            "can_override": request.user.has_perm("stories.override_check"),
-            "refusals": allowed_actions(request.user, story),
-            "allowed": step in allowed_actions(request.user, story),
-            "default_time": default_time.strftime("%Y-%m-%dT%H:%M"),
-            "target": Story.Status(step.target).label,
-        }
-        return TemplateResponse(request, "admin/stories/story/transition.html", context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        story = self.get_object(request, object_id)
-        extra = {"story_versions": list(versions_of(story))} if story else {}
-        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
-
-    def compare_view(self, request, object_id):
-        story = self.get_object(request, object_id)
-        if story is None:
-            raise Http404("No such story.")
-        versions = versions_of(story)
-        try:
-            old = versions.get(pk=request.GET.get("old"))
-            new = versions.get(pk=request.GET.get("new"))
-        except (Version.DoesNotExist, ValueError):
-            raise Http404("Pick two revisions of this story.") from None
-        if old.revision.date_created > new.revision.date_created:
-            old, new = new, old
-        fields, inlines = compare(old, new)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Changes to “{story}”",
-            "opts": self.model._meta,
-            "original": story,
-            "old": old,
-            "new": new,
-            "fields": fields,
-            "inlines": inlines,
-        }
-        return TemplateResponse(request, "admin/stories/story/compare.html", context)
-
-    def restore_view(self, request, object_id, version_id):
-        story = self.get_object(request, object_id)
-        if story is None:
-            raise Http404("No such story.")
-        if request.method != "POST" or not self.has_change_permission(request, story):
-            raise PermissionDenied
-        version = get_object_or_404(versions_of(story), pk=version_id)
-        restore(version, by=request.user)
-        when = date_format(timezone.localtime(version.revision.date_created), "j M Y H:i")
-        self.message_user(
-            request,
-            f"Restored the revision of {when} as a new revision; the history keeps every "
-            "earlier one.",
-            messages.SUCCESS,
-        )
-        return redirect("admin:stories_story_change", story.pk)
-
-    def share_view(self, request, object_id):
-        story = self.get_object(request, object_id)
-        if story is None:
-            raise Http404("No such story.")
-        if request.method != "POST" or not request.user.has_perm("stories.publish_story"):
-            raise PermissionDenied
-        link = PreviewLink.objects.create(story=story, created_by=request.user)
-        self.message_user(
-            request,
-            format_html(
-                "Share link for outside review (read-only, until {}): {}",
-                date_format(timezone.localtime(link.expires_at), "j M Y H:i"),
-                request.build_absolute_uri(link.get_absolute_url()),
-            ),
-            messages.SUCCESS,
-        )
-        return redirect("admin:stories_story_change", story.pk)
-
-    def revoke_view(self, request, object_id, link_id):
-        link = get_object_or_404(PreviewLink, pk=link_id, story_id=object_id)
-        if request.method != "POST" or not request.user.has_perm("stories.publish_story"):
-            raise PermissionDenied
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
-        self.message_user(request, "The share link is revoked: it no longer opens the story.")
-        return redirect("admin:stories_story_change", object_id)
-
-    @admin.action(description="Publish selected stories (runs the publish checks)")
-    def publish_selected(self, request, queryset):
-        published, refused = [], []
-        for story in queryset:
-            try:
-                perform(story, "publish", by=request.user)
-            except TransitionRefused as refusal:
-                refused.append(f"“{story.title}”: {' '.join(refusal.problems)}")
-            else:
-                published.append(story.title)
-        if published:
-            self.message_user(request, f"Published {len(published)}: {', '.join(published)}.")
-        for line in refused:
-            self.message_user(request, f"Not published, {line}", messages.ERROR)
-
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 28, "cols": 100})
@@ -396,24 +215,6 @@ class StoryAdmin(VersionAdmin):
                 for error in formset.non_form_errors():
                     form.add_error("body", error)
         return super().render_change_form(request, context, *args, **kwargs)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        story = self.get_object(request, object_id)
-        extra_context = {**(extra_context or {}), **self.workflow_context(request, story)}
-        if request.method == "GET":
-            broken = Source.objects.broken().filter(citations__story_id=object_id).distinct()
-            for source in broken.select_related("outlet"):
-                archived = (
-                    " Readers are shown its archived copy."
-                    if source.archive_url
-                    else (" It has no archived copy: add one, or cite another source.")
-                )
-                messages.warning(
-                    request,
-                    f"This story cites a broken link: {source.outlet.name}, “{source.title}” "
-                    f"({source.url}) failed {source.link_failures} checks in a row.{archived}",
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def view_on_site(self, story):
         return story.get_absolute_url() if story.is_live else None

@@ -1,47 +1,87 @@
-"""Citation markers: `[n]` in a story body points at the story's source n.
+"""The citation rule: `[n]` in a story body points at the story's citation n.
 
-The renderer (stories/markdown.py) parses markers as Markdown tokens, so a
-marker inside code stays literal text. The checks here must agree with it, so
-they also ask the parser rather than running a regex over the raw text.
+Stated once, here, and applied in the same words by the admin form on every
+save, by the publish checks and by story packages. The body's markers are read
+by the Markdown parser (stories/markdown.py), so a marker inside code is
+literal text and never checked.
 """
 
 from collections import Counter
+from dataclasses import dataclass
 
-MARKER_PATTERN = r"\[(\d{1,4})\]"
-
-
-def markers_in(body: str) -> list[int]:
-    """Citation numbers in `body`, in reading order, repeats included."""
-    from .markdown import citation_numbers
-
-    return citation_numbers(body)
+from .markdown import citation_numbers
 
 
-def citation_problems(body: str, numbers: list[int]) -> list[str]:
-    """What is wrong between the body's markers and the story's citation numbers.
+@dataclass(frozen=True)
+class CitationProblem:
+    """One thing wrong, and where: a marker in the body, one citation (its index
+    in the numbers checked), or the numbering as a whole (neither)."""
 
-    `numbers` are the numbers of the story's citations (duplicates included).
-    An empty list means the citations run 1..n and every marker resolves to
-    exactly one of them (the rule story packages follow too).
+    message: str
+    in_body: bool = False
+    citation: int | None = None
+
+    def __str__(self):
+        return self.message
+
+
+def citation_problems(body: str, numbers: list[int], *, all_cited: bool = False):
+    """What breaks the rule between the body's markers and the citation numbers.
+
+    `numbers` are the story's citation numbers in their order, repeats
+    included. They must run 1 to k with no gap and no repeat, and every marker
+    in the body must name one of them; with `all_cited` (publishing), every
+    citation must also be cited in the body. Returns a list of CitationProblem,
+    empty when the rule holds.
     """
-    problems = []
-    counts = Counter(numbers)
-    missing = sorted(set(range(1, len(counts) + 1)) - set(counts))
-    if missing:
-        problems.append(
-            f"Citations are numbered 1 to {len(counts)} with no gap; "
-            f"number {', '.join(map(str, missing))} is missing."
-        )
-    for number, count in sorted(counts.items()):
-        if count > 1:
+    cited = citation_numbers(body)
+    return [
+        *_gaps(numbers),
+        *_repeats(numbers),
+        *_unresolved(cited, numbers),
+        *(_uncited(cited, numbers) if all_cited else []),
+    ]
+
+
+def _gaps(numbers):
+    used = set(numbers)
+    missing = sorted(set(range(1, len(used) + 1)) - used)
+    if not missing:
+        return []
+    listed = ", ".join(map(str, missing))
+    which = f"number {listed} is" if len(missing) == 1 else f"numbers {listed} are"
+    return [
+        CitationProblem(f"Citations are numbered 1 to {len(used)} with no gap; {which} missing.")
+    ]
+
+
+def _repeats(numbers):
+    seen, problems = Counter(), []
+    for index, number in enumerate(numbers):
+        seen[number] += 1
+        if seen[number] == 2:  # once per number, at its first repeat
             problems.append(
-                f"Two or more citations are numbered {number}; each number is used once."
+                CitationProblem(
+                    f"Two or more citations are numbered {number}; each number is used once.",
+                    citation=index,
+                )
             )
-    seen = set()
-    for number in markers_in(body):
-        if number not in counts and number not in seen:
-            problems.append(
-                f"The body cites [{number}], but there is no citation numbered {number}."
-            )
-        seen.add(number)
     return problems
+
+
+def _unresolved(cited, numbers):
+    known = set(numbers)
+    missing = dict.fromkeys(n for n in cited if n not in known)  # in reading order, once each
+    return [
+        CitationProblem(f"The body cites [{n}], but no citation is numbered {n}.", in_body=True)
+        for n in missing
+    ]
+
+
+def _uncited(cited, numbers):
+    cited = set(cited)
+    return [
+        CitationProblem(f"Citation {number} is never cited in the body.", citation=index)
+        for index, number in enumerate(numbers)
+        if number not in cited
+    ]

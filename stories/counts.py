@@ -2,7 +2,7 @@
 
 Each topic and outlet keeps how many stories with the status Published it
 has (scheduled ones included). Pages subtract the few still scheduled
-(`Topic.objects.counted()`, `Outlet.objects.counted()`), so a scheduled story counts from
+(`Topic.objects.counted()`, `Outlet.objects.counted(scheduled=…)`), so a scheduled story counts from
 its time on with nothing to run. A recount is exact: it counts again from
 the rows, for just the topics and outlets a change touched.
 """

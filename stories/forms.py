@@ -50,10 +50,9 @@ class StoryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            # From the database, not the instance: when restoring a revision the
-            # instance holds the old revision's values, version included.
-            current = Story.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
-            self.initial["opened_version"] = current.first()
+            # The instance was read from the database for this very form (the
+            # admin's one load of the story), so its version is the current one.
+            self.initial["opened_version"] = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -103,5 +102,54 @@ class CitationFormSet(forms.BaseInlineFormSet):
                 numbers.append(data["number"])
         problems = citation_problems(self.instance.body, numbers)
         if problems:
-            raise ValidationError(problems)
+            raise ValidationError([p.message for p in problems])
         super().clean()
+
+
+class TransitionForm(forms.Form):
+    """The confirmation page of a workflow step: when (to publish), a comment
+    (the public reason, to withdraw), and a reason for each failed publish check
+    the editor publishes past. The rules themselves are workflow.perform's."""
+
+    published_at = forms.DateTimeField(
+        label="Published time",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "The published time is not a date and time."},
+        help_text="Now, or a later time to schedule the story: it appears then with nothing "
+        "to run.",
+    )
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+    )
+
+    def __init__(self, *args, step, overridable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if step.target != Story.Status.PUBLISHED:
+            del self.fields["published_at"]
+        if step.needs_comment:
+            comment = self.fields["comment"]
+            comment.label = (
+                "Public reason for withdrawal"
+                if step.target == Story.Status.WITHDRAWN
+                else "Comment for the writer"
+            )
+            # Asked for here; refused without it by the workflow, whatever is posted.
+            comment.widget.attrs.update(rows=4, required=True)
+        self.rules = [result.rule for result in overridable]
+        for result in overridable:
+            self.fields[f"override_{result.rule}"] = forms.CharField(
+                label=f"Override “{result.label}” because…",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+                help_text="Leave empty to keep the check. A reason is recorded in the story's "
+                "history.",
+            )
+        self.order_fields(["published_at", *(f"override_{r}" for r in self.rules), "comment"])
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        """Failed rule → the reason given for publishing past it."""
+        return {rule: self.cleaned_data[f"override_{rule}"] for rule in self.rules}

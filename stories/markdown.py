@@ -15,9 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
-from .citations import MARKER_PATTERN
-
-_MARKER = re.compile(MARKER_PATTERN)
+# A citation marker: `[n]` cites the story's source n.
+_MARKER = re.compile(r"\[(\d{1,4})\]")
 
 ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "em", "strong",

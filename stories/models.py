@@ -440,8 +440,15 @@ class TimelineEvent(models.Model):
 class Transition(models.Model):
     """One step of a story through the workflow: who, when, why."""
 
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "Submit for review"
+        RETURN = "return", "Return to writer"
+        PUBLISH = "publish", "Publish or schedule"
+        WITHDRAW = "withdraw", "Withdraw"
+        IMPORT = "import", "Import a story package"
+
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=Action)
     from_status = models.CharField(max_length=20, choices=Story.Status)
     to_status = models.CharField(max_length=20, choices=Story.Status)
     by = models.ForeignKey(

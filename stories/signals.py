@@ -17,8 +17,9 @@ updates) call `stories_changed()` themselves.
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
-from factlen.caching import content_changed
+from factlen.caching import content_changed, schedule_from
 from sources.models import Outlet, Source
+from sources.signals import link_health
 
 from .counts import outlets_cited_by, recount_outlets, recount_topics
 from .models import (
@@ -145,7 +146,21 @@ def anything_deleted(sender, instance, **kwargs):
     content_changed()
 
 
+def next_scheduled_time():
+    """When the next scheduled story goes live: the page cache turns over then."""
+    upcoming = Story.objects.scheduled().order_by("published_at")
+    return upcoming.values_list("published_at", flat=True).first()
+
+
+def link_health_changed(sender, source_ids, **kwargs):
+    """Sources became broken or work again: readers are told on the stories citing them."""
+    cited = Citation.objects.filter(source__in=source_ids).values_list("story", flat=True)
+    stories_changed(cited, recount=False)
+
+
 def connect() -> None:
+    schedule_from(next_scheduled_time)
+    link_health.connect(link_health_changed, dispatch_uid="link-health-changed")
     pre_save.connect(story_will_save, sender=Story, dispatch_uid="story-will-save")
     post_save.connect(story_saved, sender=Story, dispatch_uid="story-saved")
     post_delete.connect(story_deleted, sender=Story, dispatch_uid="story-deleted")

@@ -84,7 +84,8 @@ class OutletSitemap(Sitemap):
     limit = SITEMAP_PAGE_SIZE
 
     def items(self):
-        return Outlet.objects.only("slug", "published_story_count").order_by("slug").cited()
+        outlets = Outlet.objects.only("slug", "published_story_count").order_by("slug")
+        return outlets.cited(scheduled=Story.objects.scheduled())
 
     def rows(self, items):
         path = _path_filler("sources:outlet", "slug")

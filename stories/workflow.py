@@ -4,9 +4,15 @@
       ▲                  │                      ▲
       └─────return───────┘      draft ──publish─┘ (editors)
 
+An import (import_story) moves a story from any state to the one its package
+gives. Reaching a state has the same rules whichever action gets there: a
+published story passes the publish checks (or an editor overrides a failed one
+with a reason) and has a published time; a withdrawn story has a public reason.
+
 Publishing with a future time schedules the story: visibility is decided at
 query time (Story.objects.published()), so nothing has to run at that time.
-Every rule is checked here, where the write happens, whatever the caller.
+Every rule is checked here, where the write happens, whatever the caller: the
+admin's pages and bulk action and import_story all call perform().
 """
 
 from dataclasses import dataclass
@@ -15,43 +21,50 @@ import reversion
 from django.db import transaction
 from django.utils import timezone
 
-from .checks import RULE_LABELS, failures
 from .models import Story, Transition
+from .publish_checks import RULE_LABELS, failures
 
 Status = Story.Status
+Name = Transition.Action
 
 
 class TransitionRefused(Exception):
-    def __init__(self, problems: list[str]):
+    """`problems` says why, in order; `checks` are the publish checks among them
+    that failed (and were not overridden)."""
+
+    def __init__(self, problems: list[str], checks=()):
         self.problems = problems
+        self.checks = list(checks)
         super().__init__(" ".join(problems))
 
 
 @dataclass(frozen=True)
 class Action:
     name: str
-    label: str
     sources: tuple[str, ...]
-    target: str
+    target: str | None  # None: the caller names it (an import)
     permission: str | None  # besides being allowed to edit the story
     needs_comment: bool = False
     explanation: str = ""
 
+    @property
+    def label(self) -> str:
+        return Name(self.name).label
 
+
+# The steps editors and writers take in the admin.
 ACTIONS = {
     action.name: action
     for action in [
         Action(
-            "submit",
-            "Submit for review",
+            Name.SUBMIT,
             (Status.DRAFT,),
             Status.IN_REVIEW,
             None,
             explanation="Editors see it in the review queue; you can no longer edit it.",
         ),
         Action(
-            "return",
-            "Return to writer",
+            Name.RETURN,
             (Status.IN_REVIEW,),
             Status.DRAFT,
             "stories.review_story",
@@ -59,16 +72,14 @@ ACTIONS = {
             explanation="The story goes back to draft with your comment for the writer.",
         ),
         Action(
-            "publish",
-            "Publish or schedule",
+            Name.PUBLISH,
             (Status.DRAFT, Status.IN_REVIEW),
             Status.PUBLISHED,
             "stories.publish_story",
             explanation="Readers see it from the published time: now, or later if scheduled.",
         ),
         Action(
-            "withdraw",
-            "Withdraw",
+            Name.WITHDRAW,
             (Status.PUBLISHED,),
             Status.WITHDRAWN,
             "stories.publish_story",
@@ -78,6 +89,15 @@ ACTIONS = {
         ),
     ]
 }
+# import_story: a package may publish, withdraw or take a story back to draft.
+IMPORT = Action(
+    Name.IMPORT,
+    tuple(Status.values),
+    None,
+    "stories.publish_story",
+    explanation="The story takes the state its package gives.",
+)
+_ALL = {**ACTIONS, IMPORT.name: IMPORT}
 
 
 def can_edit(user, story) -> bool:
@@ -102,6 +122,8 @@ def _refusals(user, story, action) -> list[str]:
             f"“{action.label}” is not possible for a story that is "
             f"{story.get_status_display().lower()}."
         )
+    if user is None:  # an operator at the command line: no permission limits them
+        return problems
     if action.permission and not user.has_perm(action.permission):
         problems.append(f"You are not allowed to {action.label.lower()}.")
     elif action.permission is None and not (
@@ -109,6 +131,30 @@ def _refusals(user, story, action) -> list[str]:
     ):
         problems.append("Only the story's writer or an editor can submit it.")
     return problems
+
+
+def _comment_problems(action, target, comment) -> list[str]:
+    if comment:
+        return []
+    if target == Status.WITHDRAWN:
+        return ["Give the reason readers will see."]
+    if action.needs_comment:
+        return ["Say what the writer should change."]
+    return []
+
+
+def _publish_checks(story, by, overrides):
+    """(overrides to record, checks that still fail) for publishing `story` as saved."""
+    overrides = {rule: reason.strip() for rule, reason in (overrides or {}).items()}
+    may_override = by is None or by.has_perm("stories.override_check")
+    recorded, failed = [], []
+    for result in failures(Story.objects.for_page().get(pk=story.pk)):
+        reason = overrides.get(result.rule, "")
+        if reason and may_override:
+            recorded.append({"rule": result.rule, "reason": reason})
+        else:
+            failed.append(result)
+    return recorded, failed
 
 
 @transaction.atomic
@@ -120,42 +166,38 @@ def perform(
     comment: str = "",
     published_at=None,
     overrides: dict[str, str] | None = None,
+    to: str | None = None,
 ) -> Transition:
     """Move `story` through `action_name`, or raise TransitionRefused saying why.
 
-    `overrides` maps failed publish-check rules to the editor's reason for
-    publishing past them; only users with stories.override_check may give them.
+    `by` is the acting user, or None for an operator running import_story.
+    `to` is the state an import moves the story to; an import also sets the
+    published time it is given, even to none. `overrides` maps failed
+    publish-check rules to the reason for publishing past them; only users
+    with stories.override_check (and operators) may give them.
     """
-    action = ACTIONS.get(action_name)
+    action = _ALL.get(action_name)
     if action is None:
         raise TransitionRefused([f"Unknown action {action_name!r}."])
+    target = action.target or to
+    if target not in Status.values:
+        raise TransitionRefused([f"{target!r} is not a state a story can be in."])
     story = Story.objects.select_for_update().get(pk=story.pk)
-    problems = _refusals(by, story, action)
     comment = (comment or "").strip()
-    if action.needs_comment and not comment:
-        problems.append(
-            "Give the reason readers will see."
-            if action.name == "withdraw"
-            else "Say what the writer should change."
-        )
-    recorded = []
-    if action.name == "publish" and not problems:
-        published_at = published_at or story.published_at or timezone.now()
+    problems = _refusals(by, story, action) + _comment_problems(action, target, comment)
+    if action is IMPORT:
         story.published_at = published_at
-        overrides = {rule: reason.strip() for rule, reason in (overrides or {}).items()}
-        loaded = Story.objects.for_page().get(pk=story.pk)
-        for result in failures(loaded):
-            reason = overrides.get(result.rule, "")
-            if reason and by.has_perm("stories.override_check"):
-                recorded.append({"rule": result.rule, "reason": reason})
-            else:
-                problems += result.problems
+    recorded, failed = [], []
+    if target == Status.PUBLISHED and not problems:
+        story.published_at = published_at or story.published_at or timezone.now()
+        recorded, failed = _publish_checks(story, by, overrides)
+        problems += [problem for result in failed for problem in result.problems]
     if problems:
-        raise TransitionRefused(problems)
+        raise TransitionRefused(problems, failed)
 
     previous = story.status
-    story.status = action.target
-    if action.name == "withdraw":
+    story.status = target
+    if target == Status.WITHDRAWN:
         story.withdrawn_reason = comment
     with reversion.create_revision():
         story.save()
@@ -165,7 +207,7 @@ def perform(
         story=story,
         action=action.name,
         from_status=previous,
-        to_status=action.target,
+        to_status=target,
         by=by,
         comment=comment,
         overrides=recorded,

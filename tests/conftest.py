@@ -1,3 +1,9 @@
+"""Fixtures shared by the suite; each name means one thing everywhere.
+
+The newsroom's people are members of its real groups (stories.roles), never
+superusers, so tests exercise the permissions the newsroom relies on.
+"""
+
 import os
 
 import pytest
@@ -5,8 +11,9 @@ import redis
 from django.core.cache import caches
 
 from stories.models import Story
+from stories.roles import EDITOR, WRITER
 
-from .factories import StoryFactory, TopicFactory, UserFactory, complete_story
+from .factories import StoryFactory, TopicFactory, complete_story, newsroom_member
 
 
 @pytest.fixture(autouse=True)
@@ -48,14 +55,26 @@ def redis_cache_settings():
 
 @pytest.fixture
 def editor(db):
-    """Alice, an editor with every permission (roles come with the workflow)."""
-    return UserFactory(username="alice", is_staff=True, is_superuser=True)
+    """Erin, in the Editor group."""
+    return newsroom_member("erin", EDITOR)
 
 
 @pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def writer(db):
+    """Wendy, in the Writer group."""
+    return newsroom_member("wendy", WRITER)
+
+
+@pytest.fixture
+def other_writer(db):
+    """Walt, also in the Writer group: not the writer of the stories at hand."""
+    return newsroom_member("walt", WRITER)
 
 
 @pytest.fixture

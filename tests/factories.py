@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from sources.models import Outlet, Source
@@ -16,6 +17,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
+
+
+def newsroom_member(username: str, role: str):
+    """A staff account in one of the newsroom's real groups (as createstaff makes it),
+    so a test has exactly the permissions that role has."""
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

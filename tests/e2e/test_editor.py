@@ -6,8 +6,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from stories.models import Story
+from stories.roles import EDITOR
 
-from ..factories import SourceFactory, TopicFactory, UserFactory
+from ..factories import SourceFactory, TopicFactory, newsroom_member
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -15,8 +16,9 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def newsroom(live_server):
-    UserFactory(username="alice", is_staff=True, is_superuser=True)
+def sources_to_cite(live_server):
+    """An editor's login, a topic, and two sources to cite."""
+    newsroom_member("erin", EDITOR)
     TopicFactory(slug="cities", name="Cities")
     return [
         SourceFactory(outlet__name="Larkport Ledger", title="Council backs bus lanes"),
@@ -38,12 +40,12 @@ def pick_source(page, index, term, label):
     page.locator(".select2-results__option", has_text=label).click()
 
 
-def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url, newsroom):
+def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url, sources_to_cite):
     page.goto(site_url + "/admin/")
-    page.fill("#id_username", "alice")
+    page.fill("#id_username", "erin")
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#user-tools")).to_contain_text("alice")
+    expect(page.locator("#user-tools")).to_contain_text("erin")
 
     page.goto(site_url + "/admin/stories/story/add/")
     page.locator("#id_title").press_sequentially("Council votes on waterfront bus lanes")
@@ -80,7 +82,7 @@ def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url,
     add_inline(page, "Timeline event", "timeline_events", 0, {"when": "2019", "text": "Study."})
     add_inline(page, "Timeline event", "timeline_events", 1, {"when": "2026-10", "text": "Vote."})
     add_inline(page, "Open question", "open_questions", 0, {"text": "Will shops lose trade?"})
-    for i, source in enumerate(newsroom):
+    for i, source in enumerate(sources_to_cite):
         add_inline(page, "Citation", "citations", i, {"number": str(i + 1)})
         pick_source(page, i, source.title.split()[0], source.title)
     screenshot(page, "admin-story-form")

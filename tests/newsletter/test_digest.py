@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from newsletter.models import SentStory
 from newsletter.services import send_digest
@@ -109,8 +110,10 @@ def test_the_digest_is_text_and_html_with_each_story_s_perspectives_and_sources(
     assert "- Position 0: Stance of position 0.\n- Position 1: Stance of position 1." in (
         message.body
     )
-    assert "<li><strong>Position 2:</strong> Stance of position 2.</li>" in (
-        message.alternatives[0].content
+    assertInHTML(
+        "<li><strong>Position 2:</strong> Stance of position 2.</li>",
+        message.alternatives[0].content,
+        count=1,
     )
     assert message.alternatives[0].mimetype == "text/html"
     alice.refresh_from_db()

@@ -1,9 +1,13 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sources.models import Source
 from stories.models import Story
 
-from ..factories import OutletFactory, SourceFactory, StoryFactory
+from ..factories import OutletFactory, SourceFactory, StoryFactory, complete_story
+from ..html import elements, parse, text
+from .test_locking import form_data
 
 INLINES = [
     "viewpoints",
@@ -92,11 +96,12 @@ def test_story_add_and_change_pages_open_with_every_inline(editor_client, publis
     assert add.status_code == 200
     change = editor_client.get(f"/admin/stories/story/{published_story.pk}/change/")
     assert change.status_code == 200
-    html = change.content.decode()
+    page = parse(change.content.decode())
     for prefix in INLINES:
-        assert f'name="{prefix}-TOTAL_FORMS"' in html
-    assert 'value="2015-02"' in html  # the timeline date as the editor typed it
-    assert "View on site" in html
+        assert elements(page, "input", name=f"{prefix}-TOTAL_FORMS"), prefix
+    # The timeline date as the editor typed it.
+    assert elements(page, "input", name="timeline_events-0-when", value="2015-02")
+    assert [text(a) for a in elements(page, "a", class_="viewsitelink")] == ["View on site"]
 
 
 @pytest.mark.django_db
@@ -114,7 +119,7 @@ def test_an_editor_creates_a_complete_story_with_every_inline(editor_client, top
     assert [c.source for c in story.citations.all()] == sources
     assert sorted(story.tags.names()) == ["buses", "parking"]
     assert story.status == "draft"  # the form cannot set the state; the workflow does
-    assert story.owner.username == "alice"
+    assert story.owner.username == "erin"
     assert editor_client.get(story.get_absolute_url()).status_code == 404
     response = editor_client.post(
         f"/admin/stories/story/{story.pk}/transition/publish/",
@@ -129,7 +134,7 @@ def test_a_body_citing_a_missing_number_is_refused_naming_the_marker(editor_clie
     sources = [SourceFactory()]
     data = full_story_form(topic, sources)
     response = editor_client.post("/admin/stories/story/add/", data)
-    assert "The body cites [2], but there is no citation numbered 2." in errors_of(response)
+    assert "The body cites [2], but no citation is numbered 2." in errors_of(response)
     assert not Story.objects.exists()
     # What the editor typed is still on the form.
     assert "Drivers object [2]." in response.content.decode()
@@ -140,7 +145,7 @@ def test_the_marker_problem_is_shown_on_the_body_field_too(editor_client, topic)
     data = full_story_form(topic, [SourceFactory()])
     response = editor_client.post("/admin/stories/story/add/", data)
     body_errors = response.context["adminform"].form.errors["body"]
-    assert body_errors == ["The body cites [2], but there is no citation numbered 2."]
+    assert body_errors == ["The body cites [2], but no citation is numbered 2."]
 
 
 @pytest.mark.django_db
@@ -180,7 +185,7 @@ def test_editing_the_body_alone_is_checked_against_saved_citations(editor_client
                     data[f"{f.prefix}-{name}"] = getattr(value, "pk", value)
     data["body"] = "Now citing a fourth source [4]."
     response = editor_client.post(url, data)
-    assert "The body cites [4], but there is no citation numbered 4." in errors_of(response)
+    assert "The body cites [4], but no citation is numbered 4." in errors_of(response)
     published_story.refresh_from_db()
     assert "[4]" not in published_story.body
 
@@ -270,3 +275,50 @@ def test_a_topic_cannot_take_a_site_path_as_its_slug(editor_client):
     response = editor_client.post("/admin/stories/topic/add/", {"name": "Search", "slug": "search"})
     assert response.status_code == 200
     assert "is a site path (/search/)" in response.content.decode()
+
+
+CHANGE_PAGE_BUDGET = 26
+
+
+@pytest.mark.django_db
+def test_the_change_page_loads_the_story_once_whatever_its_inlines_hold(editor_client, topic):
+    counts = []
+    for size in (2, 6):
+        story = complete_story(size=size, topic=topic)
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(f"/admin/stories/story/{story.pk}/change/")
+        assert response.status_code == 200
+        story_reads = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT") and 'FROM "stories_story"' in q["sql"]
+        ]
+        assert len(story_reads) == 1, story_reads
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{counts[0]} queries with 2 of each inline, {counts[1]} with 6"
+    assert counts[1] <= CHANGE_PAGE_BUDGET, (
+        f"{counts[1]} queries; the budget is {CHANGE_PAGE_BUDGET}"
+    )
+
+
+@pytest.mark.django_db
+def test_a_save_that_goes_through_runs_no_publish_checks(
+    editor_client, published_story, monkeypatch
+):
+    from stories import admin_workflow
+
+    runs = []
+    monkeypatch.setattr(admin_workflow, "run_checks", lambda story: runs.append(story) or [])
+    url = f"/admin/stories/story/{published_story.pk}/change/"
+    data = form_data(editor_client.get(url))
+    assert len(runs) == 1  # the page shows the checklist
+    assert editor_client.post(url, data | {"title": "A sharper headline"}).status_code == 302
+    assert len(runs) == 1
+
+
+@pytest.mark.django_db
+def test_the_editor_role_runs_the_newsroom_but_not_the_accounts(editor_client):
+    assert editor_client.get("/admin/stories/topic/add/").status_code == 200
+    assert editor_client.get("/admin/sources/outlet/").status_code == 200
+    assert editor_client.get("/admin/newsletter/subscriber/").status_code == 200
+    assert editor_client.get("/admin/auth/user/").status_code == 403

@@ -2,10 +2,13 @@
 
 import pytest
 from django.test import Client
+from pytest_django.asserts import assertInHTML
 
 from stories.models import Story
+from stories.roles import EDITOR
 
-from ..factories import UserFactory, complete_story
+from ..factories import complete_story, newsroom_member
+from ..html import elements, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -34,58 +37,60 @@ def form_data(response):
 
 
 @pytest.fixture
-def story(topic):
+def shared_story(topic):
     return complete_story(topic=topic, slug="shared-story", title="Original title")
 
 
 def session(username):
+    """A browser session of an editor (each test has two)."""
     client = Client()
-    client.force_login(UserFactory(username=username, is_staff=True, is_superuser=True))
+    client.force_login(newsroom_member(username, EDITOR))
     return client
 
 
-def test_the_second_save_is_refused_naming_who_saved_and_keeping_the_input(story):
-    alice, bob = session("alice"), session("bob")
-    url = f"/admin/stories/story/{story.pk}/change/"
-    alices_form = form_data(alice.get(url))
-    bobs_form = form_data(bob.get(url))
+def test_the_second_save_is_refused_naming_who_saved_and_keeping_the_input(shared_story):
+    erin, ellis = session("erin"), session("ellis")
+    url = f"/admin/stories/story/{shared_story.pk}/change/"
+    erins_form = form_data(erin.get(url))
+    ellis_form = form_data(ellis.get(url))
 
-    assert alice.post(url, alices_form | {"title": "Alice's title"}).status_code == 302
-    response = bob.post(url, bobs_form | {"title": "Bob's title", "dek": "Bob's dek."})
+    assert erin.post(url, erins_form | {"title": "Erin's title"}).status_code == 302
+    response = ellis.post(url, ellis_form | {"title": "Ellis's title", "dek": "Ellis's dek."})
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "alice saved this story on" in html
-    assert f'href="/admin/stories/story/{story.pk}/history/">See what changed</a>' in html
-    assert 'value="Bob&#x27;s title"' in html  # what Bob typed is still on the form
-    assert "Bob&#x27;s dek." in html
-    assert Story.objects.get(pk=story.pk).title == "Alice's title"
+    assert "erin saved this story on" in html
+    assertInHTML(
+        f'<a href="/admin/stories/story/{shared_story.pk}/history/">See what changed</a>', html
+    )
+    # What Ellis typed is still on the form.
+    assert elements(parse(html), "input", name="title", value="Ellis's title")
+    assert "Ellis&#x27;s dek." in html
+    assert Story.objects.get(pk=shared_story.pk).title == "Erin's title"
 
-    # Saving again, having seen the message, is Bob's deliberate choice.
-    again = form_data(response) | {"title": "Bob's title"}
-    assert bob.post(url, again).status_code == 302
-    assert Story.objects.get(pk=story.pk).title == "Bob's title"
+    # Saving again, having seen the message, is Ellis's deliberate choice.
+    again = form_data(response) | {"title": "Ellis's title"}
+    assert ellis.post(url, again).status_code == 302
+    assert Story.objects.get(pk=shared_story.pk).title == "Ellis's title"
 
 
-def test_an_inline_change_conflicts_too(story):
-    alice, bob = session("alice"), session("bob")
-    url = f"/admin/stories/story/{story.pk}/change/"
-    alices_form = form_data(alice.get(url))
-    bobs_form = form_data(bob.get(url))
-    assert alice.post(url, alices_form | {"key_points-0-text": "Alice's point."}).status_code == 302
-    response = bob.post(url, bobs_form | {"viewpoints-1-summary": "Bob's summary."})
+def test_an_inline_change_conflicts_too(shared_story):
+    erin, ellis = session("erin"), session("ellis")
+    url = f"/admin/stories/story/{shared_story.pk}/change/"
+    erins_form = form_data(erin.get(url))
+    ellis_form = form_data(ellis.get(url))
+    assert erin.post(url, erins_form | {"key_points-0-text": "Erin's point."}).status_code == 302
+    response = ellis.post(url, ellis_form | {"viewpoints-1-summary": "Ellis's summary."})
     assert response.status_code == 200
-    assert "alice saved this story on" in response.content.decode()
-    assert story.viewpoints.get(position=1).summary != "Bob's summary."
-    assert story.key_points.get(position=0).text == "Alice's point."
+    assert "erin saved this story on" in response.content.decode()
+    assert shared_story.viewpoints.get(position=1).summary != "Ellis's summary."
+    assert shared_story.key_points.get(position=0).text == "Erin's point."
 
 
-def test_saves_one_after_another_never_conflict(story):
-    alice = session("alice")
-    url = f"/admin/stories/story/{story.pk}/change/"
+def test_saves_one_after_another_never_conflict(shared_story):
+    erin = session("erin")
+    url = f"/admin/stories/story/{shared_story.pk}/change/"
     for n in range(3):
-        assert (
-            alice.post(url, form_data(alice.get(url)) | {"title": f"Title {n}"}).status_code == 302
-        )
-    story.refresh_from_db()
-    assert (story.title, story.version) == ("Title 2", 4)
+        assert erin.post(url, form_data(erin.get(url)) | {"title": f"Title {n}"}).status_code == 302
+    shared_story.refresh_from_db()
+    assert (shared_story.title, shared_story.version) == ("Title 2", 4)

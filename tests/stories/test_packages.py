@@ -4,17 +4,26 @@ import datetime
 import pytest
 
 from sources.models import Source
-from stories.models import Citation, KeyPoint, Story, TimelineEvent, Topic, Viewpoint
-from stories.packages import PackageInvalid, export_package, import_package, parse_package
+from stories.models import (
+    Citation,
+    KeyPoint,
+    Story,
+    TimelineEvent,
+    Topic,
+    Transition,
+    Viewpoint,
+)
+from stories.package_format import check_package
+from stories.packages import PackageInvalid, export_package, import_package
 
 from ..factories import TopicFactory, package_data
 
 pytestmark = pytest.mark.django_db
 
 
-def problems_of(data):
+def problems_of(data, **kwargs):
     with pytest.raises(PackageInvalid) as error:
-        import_package(data)
+        import_package(data, **kwargs)
     return error.value.problems
 
 
@@ -138,7 +147,7 @@ def test_a_time_with_an_offset_is_stored_and_exported_in_utc():
         (lambda d: d.pop("published_at"), "published_at: required when the status is"),
         (lambda d: d.update(published_at="20 Nov 2026"), "published_at: '20 Nov 2026' is not a"),
         (lambda d: d.update(published_at="2026-11-20T09:00:00"), "published_at: '2026-11-20T"),
-        (lambda d: d["topic"].update(slug="admin"), "topic.slug: 'admin' is a site path"),
+        (lambda d: d["topic"].update(slug="admin"), "topic.slug: “admin” is a site path (/admin/)"),
         (lambda d: d["topic"].pop("name"), "topic.name: required field is missing"),
         (lambda d: d["viewpoints"][1].pop("stance"), "viewpoints[1].stance: required field"),
         (lambda d: d["timeline"][2].update(date="2026-13"), "timeline[2].date: '2026-13' is not"),
@@ -149,14 +158,23 @@ def test_a_time_with_an_offset_is_stored_and_exported_in_utc():
             lambda d: d["sources"][0].update(url="ftp://files.example/x"),
             "sources[0].url: only http and https URLs can be cited",
         ),
-        (lambda d: d["sources"][1].update(n=1), "sources[1].n: 1 is already used by sources[0]"),
-        (lambda d: d["sources"][1].update(n=3), "sources: numbers must run 1..2 with no gap"),
+        (
+            lambda d: d["sources"][1].update(n=1),
+            "sources[1].n: Two or more citations are numbered 1; each number is used once.",
+        ),
+        (
+            lambda d: d["sources"][1].update(n=3),
+            "sources: Citations are numbered 1 to 2 with no gap; number 2 is missing.",
+        ),
         (lambda d: d["sources"][1].update(n="2"), "sources[1].n: expected a whole number"),
         (
             lambda d: d["sources"][0].update(published="15/10/2026"),
             "sources[0].published: '15/10/2026' is not a date",
         ),
-        (lambda d: d.update(body="Claim [7]."), "body: marker [7] has no source 7"),
+        (
+            lambda d: d.update(body="Claim [7]."),
+            "body: The body cites [7], but no citation is numbered 7.",
+        ),
         (lambda d: d["key_points"].append(None), "key_points[3]: expected a string, got null"),
     ],
 )
@@ -205,10 +223,14 @@ def test_a_failure_after_writing_began_rolls_everything_back(monkeypatch):
     assert_nothing_written()
 
 
-def test_parse_package_returns_typed_values():
-    package = parse_package(package_data())
-    assert package.timeline[1][0].precision == "month"
-    assert package.sources[0].published == datetime.date(2026, 10, 15)
+def test_a_package_is_checked_whole_before_the_database_is_touched(django_assert_num_queries):
+    bad = package_data(title="")
+    bad["sources"][0]["n"] = 7
+    with django_assert_num_queries(0), pytest.raises(PackageInvalid) as error:
+        check_package(bad)
+    assert [p.split(":")[0] for p in error.value.problems] == ["title", "body", "sources"]
+    with django_assert_num_queries(0):
+        check_package(package_data())
 
 
 def with_citation_details(data):
@@ -276,3 +298,49 @@ def test_a_missing_required_field_is_reported_once():
     data = package_data()
     del data["title"]
     assert problems_of(data) == ["title: required field is missing"]
+
+
+# Import moves the story through the workflow, like every other caller.
+
+
+def steps(story):
+    return [
+        (t.action, t.from_status, t.to_status, t.by, t.comment)
+        for t in Transition.objects.filter(story=story)
+    ]
+
+
+def test_every_import_is_a_recorded_workflow_step():
+    story = import_package(package_data(status="draft", published_at=None)).story
+    import_package(package_data())
+    assert steps(story) == [
+        ("import", "draft", "draft", None, ""),
+        ("import", "draft", "published", None, ""),
+    ]
+
+
+def test_a_withdrawn_package_withdraws_the_story_with_its_public_reason():
+    reason = "The survey it rests on was withdrawn by its authors."
+    story = import_package(package_data(status="withdrawn", withdrawn_reason=reason)).story
+    assert (story.status, story.withdrawn_reason) == ("withdrawn", reason)
+    assert steps(story) == [("import", "draft", "withdrawn", None, reason)]
+
+
+def test_a_published_story_can_be_taken_back_to_draft_by_its_package():
+    story = import_package(package_data()).story
+    story = import_package(package_data(status="draft", published_at=None)).story
+    assert (story.status, story.published_at) == ("draft", None)
+    assert steps(story)[-1][:3] == ("import", "published", "draft")
+
+
+def test_reimporting_a_published_story_runs_the_publish_checks_again():
+    import_package(package_data())
+    problems = problems_of(package_data(key_points=["Only one."]))
+    assert problems == ["publish check: At least 3 key points; the story has 1."]
+    assert KeyPoint.objects.count() == 3  # nothing of the refused package was written
+
+
+def test_an_importing_user_needs_the_right_to_publish(writer):
+    problems = problems_of(package_data(status="draft", published_at=None), by=writer)
+    assert problems == ["You are not allowed to import a story package."]
+    assert not Story.objects.exists()

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sources.models import Outlet
-from stories.models import Correction
+from stories.models import Correction, Story
 
 from ..factories import StoryFactory, TopicFactory, complete_story
 
@@ -45,7 +45,8 @@ def build_site(size):
 
 
 def urls(topics, stories):
-    outlet = max(Outlet.objects.order_by("pk").cited(), key=lambda o: o.story_count)
+    cited = Outlet.objects.order_by("pk").cited(scheduled=Story.objects.scheduled())
+    outlet = max(cited, key=lambda o: o.story_count)
     return {
         "story": stories[-1].get_absolute_url(),
         "topic": topics[-1].get_absolute_url(),

@@ -3,10 +3,12 @@ import re
 
 import pytest
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from stories.models import Story
 
 from ..factories import StoryFactory, TopicFactory, complete_story
+from ..html import attribute, elements, parse, text
 
 SECTION_HEADINGS = [
     "Why this matters",
@@ -49,26 +51,35 @@ def test_story_page_sections_follow_the_reference_order_with_related_stories(
 
 def test_story_page_shows_the_content_of_each_section(client, published_story):
     html = page(client, published_story.get_absolute_url())
-    assert "<strong>Position 0</strong> <span>Stance of position 0.</span>" in html
-    assert "<li>Key point 2.</li>" in html
-    assert '<time datetime="2015-02">Feb 2015</time>' in html
-    assert '<h3 id="viewpoint-1-heading">Holders 0</h3>' in html
+    strip = elements(parse(html), "ul", class_="perspective-strip")[0]
+    assertInHTML(
+        '<a href="#viewpoint-1"><strong>Position 0</strong> <span>Stance of position 0.</span></a>',
+        str(strip),
+    )
+    assertInHTML("<li>Key point 2.</li>", html)
+    assertInHTML('<time datetime="2015-02">Feb 2015</time>', html)
+    assertInHTML('<h3 id="viewpoint-1-heading">Holders 0</h3>', html)
     assert "Summary of position 1." in html
-    assert "<p>Detail of position 2.</p>" in html
-    assert "<li>Open question 1?</li>" in html
-    assert '<blockquote class="pull-quote">' in html
+    assertInHTML("<p>Detail of position 2.</p>", html)
+    assertInHTML("<li>Open question 1?</li>", html)
+    assertInHTML('<blockquote class="pull-quote"><p>A line worth quoting.</p></blockquote>', html)
     assert "Read on Outlet" in html
 
 
 def test_every_citation_link_points_at_a_source_entry_on_the_page(client, published_story):
     html = page(client, published_story.get_absolute_url())
-    targets = set(re.findall(r'href="#(source-\d+)"', html))
+    document = parse(html)
+    targets = {
+        attribute(a, "href")[1:]
+        for a in elements(document, "a")
+        if (attribute(a, "href") or "").startswith("#source-")
+    }
     assert targets == {"source-1", "source-2", "source-3"}
     for target in targets:
-        assert f'<li id="{target}"' in html
+        assert elements(document, "li", id=target)
     first = published_story.citations.get(number=1).source
-    assert f'aria-label="Source 1: {first.outlet.name}"' in html
-    assert f'href="{first.url}"' in html
+    assert elements(document, "a", aria_label=f"Source 1: {first.outlet.name}")
+    assert elements(document, "a", href=first.url)
 
 
 def test_sections_without_content_are_left_out(client, topic):
@@ -187,14 +198,16 @@ def test_user_text_is_escaped_on_every_page(client, topic):
 
 
 def test_pages_use_landmarks_and_machine_readable_times(client, published_story):
-    html = page(client, published_story.get_absolute_url())
-    assert '<a class="skip-link" href="#main">' in html
-    assert '<main id="main"' in html
-    assert "<header" in html and "<footer" in html
-    assert '<nav class="topic-nav" aria-label="Topics">' in html
+    document = parse(page(client, published_story.get_absolute_url()))
+    skip = elements(document, "a", class_="skip-link", href="#main")
+    assert [text(a) for a in skip] == ["Skip to content"]
+    assert elements(document, "main", id="main")
+    assert elements(document, "header") and elements(document, "footer")
+    assert elements(document, "nav", class_="topic-nav", aria_label="Topics")
     iso = published_story.published_at.isoformat(timespec="seconds")
-    assert f'<time datetime="{iso[:19]}' in html
-    assert html.count("<h1") == 1
+    times = [attribute(t, "datetime") or "" for t in elements(document, "time")]
+    assert any(t.startswith(iso[:19]) for t in times), times
+    assert len(elements(document, "h1")) == 1
 
 
 def test_each_source_links_back_to_every_place_it_is_cited(client, published_story):

@@ -3,47 +3,24 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
-from stories.checks import run_checks
 from stories.models import Citation, KeyPoint, Story, Transition
+from stories.publish_checks import run_checks
 from stories.workflow import TransitionRefused, allowed_actions, perform
 
-from ..factories import SourceFactory, StoryFactory, UserFactory, complete_story
+from ..factories import SourceFactory, StoryFactory, complete_story
+from ..html import attribute, elements, parse, text
 
 pytestmark = pytest.mark.django_db
 Status = Story.Status
 
 
-def member(username, role):
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.fixture
-def bob():
-    """A writer."""
-    return member("bob", "Writer")
-
-
-@pytest.fixture
-def carol():
-    """Another writer."""
-    return member("carol", "Writer")
-
-
-@pytest.fixture
-def erin():
-    """An editor."""
-    return member("erin", "Editor")
-
-
-@pytest.fixture
-def draft(topic, bob):
-    story = complete_story(topic=topic, slug="bobs-draft", status=Status.DRAFT, published_at=None)
-    story.owner = bob
+def draft(topic, writer):
+    story = complete_story(topic=topic, slug="wendys-draft", status=Status.DRAFT, published_at=None)
+    story.owner = writer
     story.save()
     KeyPoint.objects.create(story=story, position=9, text="One more point.")
     return Story.objects.get(pk=story.pk)
@@ -75,18 +52,18 @@ REFUSED = [
 ]
 
 
-def actor(who, bob, carol, erin):
-    return {"writer-owner": bob, "writer-other": carol, "editor": erin}[who]
+def actor(who, writer, other_writer, editor):
+    return {"writer-owner": writer, "writer-other": other_writer, "editor": editor}[who]
 
 
 @pytest.mark.parametrize(("who", "action", "start", "end"), ALLOWED)
 def test_allowed_transitions_move_the_story_and_are_recorded(
-    draft, bob, carol, erin, who, action, start, end
+    draft, writer, other_writer, editor, who, action, start, end
 ):
     Story.objects.filter(pk=draft.pk).update(
         status=start, published_at=timezone.now() if start == Status.PUBLISHED else None
     )
-    user = actor(who, bob, carol, erin)
+    user = actor(who, writer, other_writer, editor)
     transition = perform(draft, action, by=user, comment="Looks right to me.")
     assert state(draft) == end
     assert (transition.from_status, transition.to_status, transition.by) == (start, end, user)
@@ -96,30 +73,30 @@ def test_allowed_transitions_move_the_story_and_are_recorded(
 
 @pytest.mark.parametrize(("who", "action", "start", "message"), REFUSED)
 def test_refused_transitions_change_nothing_and_say_why(
-    draft, bob, carol, erin, who, action, start, message
+    draft, writer, other_writer, editor, who, action, start, message
 ):
     Story.objects.filter(pk=draft.pk).update(
         status=start, published_at=timezone.now() if start == Status.PUBLISHED else None
     )
     with pytest.raises(TransitionRefused) as refusal:
-        perform(draft, action, by=actor(who, bob, carol, erin), comment="c")
+        perform(draft, action, by=actor(who, writer, other_writer, editor), comment="c")
     assert any(message in problem for problem in refusal.value.problems), refusal.value.problems
     assert state(draft) == start
     assert not Transition.objects.filter(story=draft).exists()
 
 
-def test_returning_a_story_needs_a_comment_for_the_writer(draft, bob, erin):
-    perform(draft, "submit", by=bob)
+def test_returning_a_story_needs_a_comment_for_the_writer(draft, writer, editor):
+    perform(draft, "submit", by=writer)
     with pytest.raises(TransitionRefused, match="Say what the writer should change"):
-        perform(draft, "return", by=erin, comment="  ")
-    perform(draft, "return", by=erin, comment="Add the council's figures.")
+        perform(draft, "return", by=editor, comment="  ")
+    perform(draft, "return", by=editor, comment="Add the council's figures.")
     assert state(draft) == Status.DRAFT
     assert Transition.objects.filter(story=draft).last().comment == "Add the council's figures."
 
 
-def test_withdrawing_records_the_public_reason(draft, erin, client):
-    perform(draft, "publish", by=erin)
-    perform(draft, "withdraw", by=erin, comment="The main document was forged.")
+def test_withdrawing_records_the_public_reason(draft, editor, client):
+    perform(draft, "publish", by=editor)
+    perform(draft, "withdraw", by=editor, comment="The main document was forged.")
     story = Story.objects.get(pk=draft.pk)
     assert story.withdrawn_reason == "The main document was forged."
     response = client.get(story.get_absolute_url())
@@ -127,18 +104,18 @@ def test_withdrawing_records_the_public_reason(draft, erin, client):
     assert "The main document was forged." in response.content.decode()
 
 
-def test_writers_see_only_the_actions_open_to_them(draft, bob, carol, erin):
-    assert [a.name for a in allowed_actions(bob, draft)] == ["submit"]
-    assert allowed_actions(carol, draft) == []
-    assert [a.name for a in allowed_actions(erin, draft)] == ["submit", "publish"]
+def test_writers_see_only_the_actions_open_to_them(draft, writer, other_writer, editor):
+    assert [a.name for a in allowed_actions(writer, draft)] == ["submit"]
+    assert allowed_actions(other_writer, draft) == []
+    assert [a.name for a in allowed_actions(editor, draft)] == ["submit", "publish"]
 
 
 # Scheduling ----------------------------------------------------------------
 
 
-def test_a_story_scheduled_for_later_appears_at_its_time_with_nothing_run(draft, erin, client):
+def test_a_story_scheduled_for_later_appears_at_its_time_with_nothing_run(draft, editor, client):
     later = timezone.now() + datetime.timedelta(hours=2)
-    perform(draft, "publish", by=erin, published_at=later)
+    perform(draft, "publish", by=editor, published_at=later)
     assert state(draft) == Status.PUBLISHED
     assert client.get(draft.get_absolute_url()).status_code == 404
     assert draft not in Story.objects.published()
@@ -214,13 +191,13 @@ BREAKAGES = {
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES)
-def test_each_publish_check_fails_with_its_message(draft, erin, breakage):
+def test_each_publish_check_fails_with_its_message(draft, editor, breakage):
     rule, breaks, message = BREAKAGES[breakage]
     assert result(draft, rule).passed
     breaks(draft)
     assert message in result(draft, rule).problems
     with pytest.raises(TransitionRefused) as refusal:
-        perform(draft, "publish", by=erin)
+        perform(draft, "publish", by=editor)
     assert message in refusal.value.problems
     assert state(draft) == Status.DRAFT
 
@@ -230,18 +207,20 @@ def test_pull_quotes_and_headings_need_no_marker(draft):
     assert result(draft, "paragraph_markers").passed
 
 
-def test_an_editor_may_override_one_failed_rule_with_a_reason(draft, erin):
+def test_an_editor_may_override_one_failed_rule_with_a_reason(draft, editor):
     draft.key_points.exclude(position__in=[0, 1]).delete()
     add_paragraph(draft, "Unsourced.")
     with pytest.raises(TransitionRefused) as refusal:
-        perform(draft, "publish", by=erin, overrides={"key_points": "Breaking news: two for now."})
+        perform(
+            draft, "publish", by=editor, overrides={"key_points": "Breaking news: two for now."}
+        )
     # The other failed rule still holds the story back.
     assert "Paragraph 3 cites no source: “Unsourced.”" in refusal.value.problems
     assert not any("key points" in p for p in refusal.value.problems)
     transition = perform(
         draft,
         "publish",
-        by=erin,
+        by=editor,
         overrides={
             "key_points": "Breaking news: two for now.",
             "paragraph_markers": "Sourced in the next update.",
@@ -254,17 +233,17 @@ def test_an_editor_may_override_one_failed_rule_with_a_reason(draft, erin):
     ]
 
 
-def test_an_empty_override_reason_overrides_nothing(draft, erin):
+def test_an_empty_override_reason_overrides_nothing(draft, editor):
     draft.key_points.exclude(position__in=[0, 1]).delete()
     with pytest.raises(TransitionRefused):
-        perform(draft, "publish", by=erin, overrides={"key_points": "   "})
+        perform(draft, "publish", by=editor, overrides={"key_points": "   "})
 
 
 # The admin: rules enforced where the write happens ------------------------
 
 
-def test_a_writer_cannot_publish_by_forging_the_post(client, draft, bob):
-    client.force_login(bob)
+def test_a_writer_cannot_publish_by_forging_the_post(client, draft, writer):
+    client.force_login(writer)
     response = client.post(
         f"/admin/stories/story/{draft.pk}/transition/publish/", {"published_at": ""}
     )
@@ -273,9 +252,9 @@ def test_a_writer_cannot_publish_by_forging_the_post(client, draft, bob):
     assert state(draft) == Status.DRAFT
 
 
-def test_a_writer_cannot_edit_a_story_in_review(client, draft, bob):
-    perform(draft, "submit", by=bob)
-    client.force_login(bob)
+def test_a_writer_cannot_edit_a_story_in_review(client, draft, writer):
+    perform(draft, "submit", by=writer)
+    client.force_login(writer)
     url = f"/admin/stories/story/{draft.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200
@@ -285,20 +264,30 @@ def test_a_writer_cannot_edit_a_story_in_review(client, draft, bob):
     assert Story.objects.get(pk=draft.pk).title != "Changed behind the editor's back"
 
 
-def test_a_writer_sees_only_their_own_and_assigned_stories(client, draft, bob, carol, topic):
-    other = StoryFactory(topic=topic, owner=carol, title="Carol's story")
-    assigned = StoryFactory(topic=topic, owner=carol, assigned_to=bob, title="Shared story")
-    client.force_login(bob)
+def test_a_writer_sees_only_their_own_and_assigned_stories(
+    client, draft, writer, other_writer, topic
+):
+    other = StoryFactory(topic=topic, owner=other_writer, title="Walt's story")
+    assigned = StoryFactory(
+        topic=topic, owner=other_writer, assigned_to=writer, title="Shared story"
+    )
+    client.force_login(writer)
     listed = set(client.get("/admin/stories/story/").context["cl"].result_list)
     assert listed == {draft, assigned}
     assert client.get(f"/admin/stories/story/{other.pk}/change/").status_code == 302
 
 
-def test_an_editor_publishes_through_the_confirmation_page(client, draft, erin):
-    client.force_login(erin)
+def test_an_editor_publishes_through_the_confirmation_page(client, draft, editor):
+    client.force_login(editor)
     url = f"/admin/stories/story/{draft.pk}/transition/publish/"
     page = client.get(url).content.decode()
-    assert "What this does:" in page and "to <em>Published</em>" in page
+    assertInHTML(
+        "<p><strong>What this does:</strong> the story goes from <em>Draft</em> to "
+        "<em>Published</em>. Readers see it from the published time: now, or later if "
+        "scheduled.</p>",
+        page,
+        count=1,
+    )
     response = client.post(url, {"published_at": "2026-11-20T09:00", "comment": "Go."})
     assert response.status_code == 302
     story = Story.objects.get(pk=draft.pk)
@@ -306,30 +295,32 @@ def test_an_editor_publishes_through_the_confirmation_page(client, draft, erin):
     assert story.published_at.year == 2026
 
 
-def test_the_change_form_shows_the_checklist_and_history(client, draft, bob, erin):
-    perform(draft, "submit", by=bob, comment="Ready.")
-    client.force_login(erin)
+def test_the_change_form_shows_the_checklist_and_history(client, draft, writer, editor):
+    perform(draft, "submit", by=writer, comment="Ready.")
+    client.force_login(editor)
     html = client.get(f"/admin/stories/story/{draft.pk}/change/").content.decode()
-    assert html.count('class="check-pass"') == 6
-    assert "Draft → In review by bob — “Ready.”" in html
-    assert ">Publish or schedule</a>" in html and ">Return to writer</a>" in html
+    checklist = elements(parse(html), "ul", class_="checklist")[0]
+    assert [attribute(li, "class") for li in elements(checklist, "li")] == ["check-pass"] * 6
+    assert "Draft → In review by wendy — “Ready.”" in html
+    buttons = [text(a) for a in elements(parse(html), "a", class_="button")]
+    assert "Publish or schedule" in buttons and "Return to writer" in buttons
 
 
-def test_the_review_queue_lists_stories_in_review_oldest_first(client, topic, bob, erin):
-    first = complete_story(topic=topic, status=Status.DRAFT, published_at=None, owner=bob)
-    second = complete_story(topic=topic, status=Status.DRAFT, published_at=None, owner=bob)
-    perform(second, "submit", by=bob)
-    perform(first, "submit", by=bob)
-    client.force_login(erin)
+def test_the_review_queue_lists_stories_in_review_oldest_first(client, topic, writer, editor):
+    first = complete_story(topic=topic, status=Status.DRAFT, published_at=None, owner=writer)
+    second = complete_story(topic=topic, status=Status.DRAFT, published_at=None, owner=writer)
+    perform(second, "submit", by=writer)
+    perform(first, "submit", by=writer)
+    client.force_login(editor)
     queue = client.get("/admin/stories/reviewqueue/").context["cl"].result_list
     assert [s.pk for s in queue] == [second.pk, first.pk]
-    client.force_login(bob)
+    client.force_login(writer)
     assert client.get("/admin/stories/reviewqueue/").status_code == 403
 
 
-def test_bulk_publish_reports_what_it_did(client, draft, erin, topic):
+def test_bulk_publish_reports_what_it_did(client, draft, editor, topic):
     broken = StoryFactory(topic=topic, status=Status.DRAFT, published_at=None, title="Thin")
-    client.force_login(erin)
+    client.force_login(editor)
     response = client.post(
         "/admin/stories/story/",
         {"action": "publish_selected", "_selected_action": [draft.pk, broken.pk]},
@@ -341,10 +332,10 @@ def test_bulk_publish_reports_what_it_did(client, draft, erin, topic):
     assert state(draft) == Status.PUBLISHED and state(broken) == Status.DRAFT
 
 
-def test_a_new_story_belongs_to_the_writer_who_made_it(client, bob, topic):
-    client.force_login(bob)
+def test_a_new_story_belongs_to_the_writer_who_made_it(client, writer, topic):
+    client.force_login(writer)
     data = {
-        "title": "Bob's story", "slug": "bobs-story", "dek": "d", "topic": topic.pk,
+        "title": "Wendy's story", "slug": "wendys-story", "dek": "d", "topic": topic.pk,
         "label": "l", "byline": "Bob", "why_it_matters": "", "body": "",
     }  # fmt: skip
     for prefix in ("viewpoints", "key_points", "timeline_events", "open_questions",
@@ -352,8 +343,8 @@ def test_a_new_story_belongs_to_the_writer_who_made_it(client, bob, topic):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     response = client.post("/admin/stories/story/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    story = Story.objects.get(slug="bobs-story")
-    assert (story.owner, story.status) == (bob, Status.DRAFT)
+    story = Story.objects.get(slug="wendys-story")
+    assert (story.owner, story.status) == (writer, Status.DRAFT)
 
 
 def test_createstaff_makes_a_writer_or_an_editor():
@@ -368,3 +359,48 @@ def test_createstaff_makes_a_writer_or_an_editor():
     assert not users.get(username="finn").has_perm("stories.publish_story")
     assert users.get(username="finn").has_perm("stories.add_story")
     assert users.get(username="finn").is_staff
+
+
+def test_every_step_the_workflow_records_is_a_choice_of_transition_action():
+    from stories.workflow import ACTIONS, IMPORT
+
+    assert {*ACTIONS, IMPORT.name} == set(Transition.Action.values)
+
+
+def test_the_admin_has_no_page_for_the_import_step(client, draft, editor):
+    client.force_login(editor)
+    assert client.get(f"/admin/stories/story/{draft.pk}/transition/import/").status_code == 404
+
+
+def test_the_confirmation_page_says_when_a_time_is_not_one(client, draft, editor):
+    client.force_login(editor)
+    url = f"/admin/stories/story/{draft.pk}/transition/publish/"
+    response = client.post(url, {"published_at": "next Tuesday"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "published_at": ["The published time is not a date and time."]
+    }
+    assert state(draft) == Status.DRAFT
+
+
+def test_an_editor_publishes_past_a_failed_check_from_the_confirmation_page(client, draft, editor):
+    draft.key_points.exclude(position__in=[0, 1]).delete()
+    client.force_login(editor)
+    url = f"/admin/stories/story/{draft.pk}/transition/publish/"
+    page = client.get(url)
+    assert list(page.context["form"].fields) == ["published_at", "override_key_points", "comment"]
+    reason = "Breaking news: two for now."
+    response = client.post(url, {"published_at": "", "override_key_points": reason})
+    assert response.status_code == 302
+    assert state(draft) == Status.PUBLISHED
+    assert Transition.objects.get(story=draft).overrides == [
+        {"rule": "key_points", "reason": reason}
+    ]
+
+
+def test_a_writer_is_offered_no_override_to_give(client, draft, writer):
+    draft.key_points.exclude(position__in=[0, 1]).delete()
+    client.force_login(writer)
+    page = client.get(f"/admin/stories/story/{draft.pk}/transition/publish/")
+    assert list(page.context["form"].fields) == ["published_at", "comment"]
+    assert page.context["allowed"] is False

@@ -14,8 +14,7 @@ from sources.links import (
     check_urls,
 )
 from sources.models import BROKEN_AFTER, Source
-from stories.models import Citation
-from stories.signals import stories_changed
+from sources.signals import link_health
 
 
 class Command(BaseCommand):
@@ -77,7 +76,4 @@ class Command(BaseCommand):
             Source.objects.filter(pk=pk).update(**fields)
             if Source.objects.broken().filter(pk=pk).exists() != was_broken:
                 # Readers are told when a source breaks (or works again).
-                stories_changed(
-                    Citation.objects.filter(source=pk).values_list("story", flat=True),
-                    recount=False,
-                )
+                link_health.send(sender=Source, source_ids=[pk])

@@ -8,6 +8,7 @@ override a failed rule with a written reason, which the workflow records.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .citations import citation_problems
 from .markdown import body_paragraphs
 
 MIN_VIEWPOINTS = 2
@@ -63,15 +64,8 @@ def _key_points(story):
 
 
 def _markers(story):
-    from .citations import markers_in
-
-    numbers = {c.number for c in story.citations.all()}
-    cited = set(markers_in(story.body))
-    problems = [
-        f"The body cites [{n}], but no citation is numbered {n}." for n in sorted(cited - numbers)
-    ]
-    problems += [f"Citation {n} is never cited in the body." for n in sorted(numbers - cited)]
-    return problems
+    numbers = [c.number for c in story.citations.all()]
+    return [p.message for p in citation_problems(story.body, numbers, all_cited=True)]
 
 
 def _paragraph_markers(story):
@@ -100,7 +94,11 @@ RULES = [
     ("required_fields", "Title, dek, why it matters, topic, label and byline", _required_fields),
     ("viewpoints", f"At least {MIN_VIEWPOINTS} complete viewpoints", _viewpoints),
     ("key_points", f"At least {MIN_KEY_POINTS} key points", _key_points),
-    ("markers", "Every [n] has a citation and every citation is cited", _markers),
+    (
+        "markers",
+        "Citations numbered 1 to n; every [n] has a citation and every citation is cited",
+        _markers,
+    ),
     (
         "paragraph_markers",
         "Every paragraph that states something cites a source",

@@ -1,12 +1,14 @@
+"""The /sources/ pages: each outlet our published stories cite, and those stories."""
+
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
 from factlen.caching import public_page
 from factlen.pagination import page_or_404
-from stories.models import Citation, Story
+from sources.models import Outlet
 
-from .models import Outlet
+from .models import Citation, Story
 
 
 @public_page
@@ -19,14 +21,15 @@ def outlet_list(request):
         outlets = outlets.filter(kind=kind)
     else:
         kind = None
-    outlets = outlets.cited()
+    outlets = outlets.cited(scheduled=Story.objects.scheduled())
     context = {"outlets": outlets, "kinds": Outlet.Kind.choices, "current_kind": kind}
     return render(request, "sources/outlet_list.html", context)
 
 
 @public_page
 def outlet_detail(request, slug):
-    outlet = next(iter(Outlet.objects.filter(slug=slug).counted()), None)
+    outlets = Outlet.objects.filter(slug=slug).counted(scheduled=Story.objects.scheduled())
+    outlet = next(iter(outlets), None)
     if outlet is None:
         raise Http404("No such outlet.")
     if not outlet.story_count:

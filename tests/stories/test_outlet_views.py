@@ -1,14 +1,15 @@
 import datetime
-import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pytest_django.asserts import assertInHTML
 
 from sources.models import BROKEN_AFTER, Outlet
 
 from ..factories import OutletFactory, SourceFactory, StoryFactory, TopicFactory
-from ..stories.test_query_budget import BUDGETS
+from ..html import attribute, elements, parse, text
+from .test_query_budget import BUDGETS
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +40,12 @@ def cited():
 
 def test_sources_page_lists_outlets_cited_by_published_stories_with_counts(client, cited):
     html = client.get("/sources/").content.decode()
-    rows = re.findall(
-        r'<th scope="row"><a href="/sources/([\w-]+)/">.*?<td class="num">(\d+)</td>', html, re.S
-    )
-    assert rows == [("council", "2"), ("ledger", "1")]
+    table = elements(parse(html), "table", class_="outlet-table")[0]
+    rows = [
+        (attribute(elements(row, "a")[0], "href"), text(elements(row, "td", class_="num")[0]))
+        for row in elements(elements(table, "tbody")[0], "tr")
+    ]
+    assert rows == [("/sources/council/", "2"), ("/sources/ledger/", "1")]
     assert "Draft Only" not in html
     assert "Government" in html and "Newspaper" in html
 
@@ -51,7 +54,8 @@ def test_sources_page_filters_by_kind(client, cited):
     html = client.get("/sources/?kind=government").content.decode()
     assert "City Council" in html
     assert "Larkport Ledger" not in html
-    assert 'href="?kind=government" aria-current="page"' in html
+    current = elements(parse(html), "a", aria_current="page")
+    assert [attribute(a, "href") for a in current] == ["?kind=government"]
     everything = client.get("/sources/?kind=nonsense").content.decode()
     assert "City Council" in everything and "Larkport Ledger" in everything
 
@@ -61,14 +65,15 @@ def test_outlet_page_shows_its_details_and_the_stories_citing_it_newest_first(cl
     cited["council"].country = "Tidewater"
     cited["council"].save()
     html = client.get("/sources/council/").content.decode()
-    assert "<h1>City Council</h1>" in html
+    assertInHTML("<h1>City Council</h1>", html, count=1)
     assert "The elected council of Larkport." in html
     assert "Government · Tidewater" in html
-    titles = re.findall(r'class="card-title"><a href="[^"]+">([^<]+)</a>', html)
+    titles = [text(t) for t in elements(parse(html), "h3", class_="card-title")]
     assert titles == ["Bus lanes", "Rezoning"]
-    assert (
-        f'href="{cited["a"].get_absolute_url()}#source-2">[2]</a> <cite>Minutes of 14 October'
-        in html
+    assertInHTML(
+        f'<li><a href="{cited["a"].get_absolute_url()}#source-2">[2]</a> '
+        "<cite>Minutes of 14 October</cite></li>",
+        html,
     )
     assert "Council backs lanes" not in html  # only this outlet's headlines
 
@@ -93,13 +98,26 @@ def test_story_page_shows_the_source_mix(client, cited):
     with CaptureQueriesContext(connection) as queries:
         html = client.get(story.get_absolute_url()).content.decode()
     assert "4 sources from 3 outlets, published" in html
-    assert '<time datetime="2026-10-03">3 Oct 2026</time> to <time datetime="2026-11-19">' in html
-    legend = re.findall(r'aria-hidden="true"></span>([^<]+)</li>', html)
-    assert legend == ["Newspaper: 2", "Government: 1", "Wire service: 1"]
-    assert re.findall(r'<rect class="kind-(\w+)" x="([\d.]+)" y="0" width="([\d.]+)"', html) == [
-        ("newspaper", "0", "50"),
-        ("government", "50", "25"),
-        ("wire", "75", "25"),
+    document = parse(html)
+    summary = elements(document, "p", class_="source-mix-summary")[0]
+    assert [(attribute(t, "datetime"), text(t)) for t in elements(summary, "time")] == [
+        ("2026-10-03", "3 Oct 2026"),
+        ("2026-11-19", "19 Nov 2026"),
+    ]
+    legend = elements(document, "ul", class_="mix-legend")[0]
+    assert [text(li) for li in elements(legend, "li")] == [
+        "Newspaper: 2",
+        "Government: 1",
+        "Wire service: 1",
+    ]
+    bars = [
+        (attribute(r, "class"), attribute(r, "x"), attribute(r, "width"))
+        for r in elements(document, "rect")
+    ]
+    assert bars == [
+        ("kind-newspaper", "0", "50"),
+        ("kind-government", "50", "25"),
+        ("kind-wire", "75", "25"),
     ]
     assert len(queries) <= BUDGETS["story"]  # the mix costs no query
 
@@ -115,10 +133,11 @@ def test_a_broken_source_links_its_archived_copy_and_says_the_original_is_gone(c
     source.link_failures = BROKEN_AFTER
     source.save()
     html = client.get(story.get_absolute_url()).content.decode()
-    entry = html[html.index('id="source-1"') : html.index('id="source-2"')]
-    assert "The original is unavailable; an archived copy remains." in entry
-    assert f'href="{source.archive_url}" rel="noopener noreferrer">Archived copy' in entry
-    assert f'href="{source.url}"' in entry  # the original stays beside it
+    entry = elements(parse(html), "li", id="source-1")[0]
+    assert "The original is unavailable; an archived copy remains." in text(entry)
+    archived = elements(entry, "a", href=source.archive_url, rel="noopener noreferrer")
+    assert [text(a) for a in archived] == ["Archived copy →"]
+    assert elements(entry, "a", href=source.url)  # the original stays beside it
 
 
 def test_the_sources_list_shows_the_quote_and_access_date(client, cited):
@@ -127,8 +146,17 @@ def test_the_sources_list_shows_the_quote_and_access_date(client, cited):
     citation.accessed = datetime.date(2026, 11, 20)
     citation.save()
     html = client.get(cited["a"].get_absolute_url()).content.decode()
-    assert '<blockquote class="source-quote">The committee voted 6–3 &lt;b&gt;in favour' in html
-    assert 'Accessed <time datetime="2026-11-20">20 Nov 2026</time>' in html
+    assertInHTML(
+        '<blockquote class="source-quote">The committee voted 6–3 &lt;b&gt;in favour&lt;/b&gt;.'
+        "</blockquote>",
+        html,
+        count=1,
+    )
+    assertInHTML(
+        '<span class="source-meta">Accessed <time datetime="2026-11-20">20 Nov 2026</time></span>',
+        html,
+        count=1,
+    )
 
 
 def test_the_story_change_page_warns_of_a_broken_source(editor_client, cited):

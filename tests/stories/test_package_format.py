@@ -1,0 +1,63 @@
+"""The schema is the package format's one definition, held to the models that keep it."""
+
+import re
+
+from stories.package_format import _FORMATS, _PATTERN_WORDS, FIELDS, SCHEMA
+
+# Keys no model field keeps as they are: the format's name, and a timeline date
+# (kept as a date and its precision: two fields, written by hand).
+NOT_A_FIELD = {"format", "timeline[].date"}
+
+
+def resolved(node):
+    """`node` with the definition it refers to merged in (its own keywords win)."""
+    if "$ref" in node:
+        name = re.fullmatch(r"#/\$defs/(.+)", node["$ref"]).group(1)
+        return {**SCHEMA["$defs"][name], **node}
+    return node
+
+
+def leaves(node=SCHEMA, path=""):
+    """Every value the schema allows, by path ("[]" for each item of a list)."""
+    node = resolved(node)
+    if "properties" in node:
+        for key, child in node["properties"].items():
+            yield from leaves(child, f"{path}.{key}" if path else key)
+    elif "items" in node:
+        yield from leaves(node["items"], f"{path}[]")
+    else:
+        yield path, node
+
+
+def keywords(node, name):
+    """Every value of the keyword `name` anywhere in the schema (not a property so named)."""
+    if isinstance(node, dict):
+        if isinstance(node.get(name), str):
+            yield node[name]
+        for value in node.values():
+            yield from keywords(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from keywords(value, name)
+
+
+def test_every_value_the_schema_allows_is_kept_in_a_model_field():
+    assert set(dict(leaves())) - NOT_A_FIELD == set(FIELDS)
+
+
+def test_the_schema_lengths_and_choices_are_the_model_fields():
+    schema = dict(leaves())
+    for path, (model, name) in FIELDS.items():
+        field = model._meta.get_field(name)
+        if field.choices:
+            assert schema[path]["enum"] == [value for value, _ in field.choices], path
+        else:
+            assert schema[path].get("maxLength") == field.max_length, path
+
+
+def test_every_format_in_the_schema_is_checked_at_import():
+    assert set(keywords(SCHEMA, "format")) <= set(_FORMATS.checkers)
+
+
+def test_every_pattern_in_the_schema_has_words_for_the_editor():
+    assert set(keywords(SCHEMA, "pattern")) <= set(_PATTERN_WORDS)
