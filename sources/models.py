@@ -43,22 +43,14 @@ class OutletQuerySet(models.QuerySet):
         """The outlets, each with `story_count`: the live stories citing it.
 
         A list: read from the kept count of published stories citing the
-        outlet (kept by stories.counts), less those of `scheduled` (published
-        stories whose time has not come) that cite it, counted in one query.
-        The caller passes them: which stories are live is the stories app's
-        rule, and this app does not import it.
+        outlet (kept by stories.counts), less `scheduled[outlet id]`: how many
+        of those are scheduled, their time yet to come. The caller says so
+        (stories.counts.scheduled_by_outlet): which stories are live is the
+        stories app's rule, and this app does not import it.
         """
-        pending = dict(
-            _citations()
-            .filter(story__in=scheduled)
-            .order_by()
-            .values("source__outlet")
-            .annotate(n=models.Count("story", distinct=True))
-            .values_list("source__outlet", "n")
-        )
         outlets = list(self)
         for outlet in outlets:
-            outlet.story_count = outlet.published_story_count - pending.get(outlet.pk, 0)
+            outlet.story_count = outlet.published_story_count - scheduled.get(outlet.pk, 0)
         return outlets
 
     def cited(self, *, scheduled) -> list["Outlet"]:

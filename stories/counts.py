@@ -10,6 +10,7 @@ the rows, for just the topics and outlets a change touched.
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from factlen.caching import cached_for_version
 from sources.models import Outlet
 
 from .models import Citation, Story, Topic
@@ -40,6 +41,20 @@ def recount_outlets(outlet_ids) -> None:
     Outlet.objects.filter(pk__in=ids).update(
         published_story_count=_count(citing, "source__outlet", "story", distinct=True)
     )
+
+
+def scheduled_by_outlet(*, at=None) -> dict[int, int]:
+    """{outlet id: scheduled stories citing it}: what pages subtract from the
+    kept counts (Outlet.objects.counted). Kept until the content changes,
+    which it does when a scheduled story goes live."""
+
+    def count():
+        scheduled = Citation.objects.filter(story__in=Story.objects.scheduled(at=at))
+        rows = scheduled.order_by().values("source__outlet")
+        rows = rows.annotate(n=Count("story", distinct=True))
+        return dict(rows.values_list("source__outlet", "n"))
+
+    return count() if at else cached_for_version("scheduled-by-outlet", count)
 
 
 def outlets_cited_by(story_ids) -> set[int]:

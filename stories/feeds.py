@@ -41,7 +41,7 @@ class LatestStoriesFeed(Feed):
         return story.updated_at
 
     def item_categories(self, story):
-        return [story.topic.name, story.label, *sorted(t.name for t in story.tags.all())]
+        return [story.topic.name, story.label, *sorted(t.name for t in story.tag_list)]
 
 
 class LatestStoriesAtomFeed(LatestStoriesFeed):

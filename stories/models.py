@@ -157,7 +157,8 @@ class StoryQuerySet(models.QuerySet):
         return (
             self.select_related("topic")
             .only(*CARD_FIELDS, "byline", "updated_at")
-            .prefetch_related("tags")
+            # As a list: taggit's manager builds a new query object per access.
+            .prefetch_related(models.Prefetch("tags", to_attr="tag_list"))
             .newest_first()
         )
 
@@ -292,6 +293,8 @@ class Story(models.Model):
             models.Index(fields=["status", "published_at"], name="story_visibility"),
             # A topic's newest stories, any page deep, without reading other topics'.
             models.Index(fields=["topic", "status", "published_at"], name="story_topic_visibility"),
+            # The newest change, for sitemaps and feeds, without reading every story.
+            models.Index(fields=["updated_at"], name="story_updated"),
         ]
         constraints = [
             models.CheckConstraint(

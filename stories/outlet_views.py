@@ -3,11 +3,13 @@
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from factlen.caching import public_page
 from factlen.pagination import page_or_404
 from sources.models import Outlet
 
+from .counts import scheduled_by_outlet
 from .models import Citation, Story
 
 
@@ -21,14 +23,15 @@ def outlet_list(request):
         outlets = outlets.filter(kind=kind)
     else:
         kind = None
-    outlets = outlets.cited(scheduled=Story.objects.scheduled())
-    context = {"outlets": outlets, "kinds": Outlet.Kind.choices, "current_kind": kind}
+    # Read only when the table is not kept rendered (the template's cache).
+    cited = SimpleLazyObject(lambda: outlets.cited(scheduled=scheduled_by_outlet()))
+    context = {"outlets": cited, "kinds": Outlet.Kind.choices, "current_kind": kind}
     return render(request, "sources/outlet_list.html", context)
 
 
 @public_page
 def outlet_detail(request, slug):
-    outlets = Outlet.objects.filter(slug=slug).counted(scheduled=Story.objects.scheduled())
+    outlets = Outlet.objects.filter(slug=slug).counted(scheduled=scheduled_by_outlet())
     outlet = next(iter(outlets), None)
     if outlet is None:
         raise Http404("No such outlet.")

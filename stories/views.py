@@ -4,7 +4,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from factlen.caching import public_page
+from factlen.caching import cached_for_version, public_page
 from factlen.pagination import page_or_404
 
 from .models import Correction, PreviewLink, Story, Topic, live_topics
@@ -75,8 +75,17 @@ def shared_preview(request, token):
     return render(request, "stories/story.html", story_context(request, story, preview=True))
 
 
+def newest_in_topic(topic_id):
+    """The topic's newest stories as cards, the same for every story page of
+    the topic: kept until the content changes."""
+    stories = Story.objects.published().filter(topic_id=topic_id).for_cards()
+    return cached_for_version(
+        f"newest-in-topic:{topic_id}", lambda: list(stories[: RELATED_STORIES + 1])
+    )
+
+
 def story_context(request, story, *, preview=False):
-    more = Story.objects.published().filter(topic=story.topic).exclude(pk=story.pk)
+    more = [other for other in newest_in_topic(story.topic_id) if other.pk != story.pk]
     topic = next((t for t in live_topics() if t.pk == story.topic_id), None)
     return {
         "preview": preview,
@@ -84,7 +93,7 @@ def story_context(request, story, *, preview=False):
         "article": story_article(request, story, preview=preview),
         "current_topic_slug": story.topic.slug,
         "feed_topic": story.topic,
-        "more_stories": more.for_cards()[:RELATED_STORIES],
+        "more_stories": more[:RELATED_STORIES],
         "topic_story_count": topic.published_count if topic else 0,
     }
 
