@@ -39,3 +39,31 @@ def test_a_malformed_database_url_fails_loudly():
     result = load_settings(DEBUG="true", DATABASE_URL="nosuchdb://x")
     assert result.returncode != 0
     assert "nosuchdb" in result.stderr
+
+
+def setting(name, **env):
+    """The value of one setting, loaded in a fresh interpreter with exactly `env`."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.conf import settings; "
+            f"print(repr(getattr(settings, {name!r}, None)))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "factlen.settings"}
+        | {"DEBUG": "false", "SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite://:memory:"}
+        | env,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_x_forwarded_proto_is_ignored_unless_a_trusted_proxy_is_declared():
+    assert setting("SECURE_PROXY_SSL_HEADER") == "None"
+    assert setting("SECURE_PROXY_SSL_HEADER", TRUSTED_PROXY="false") == "None"
+    assert setting("SECURE_PROXY_SSL_HEADER", TRUSTED_PROXY="true") == (
+        "('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
