@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "taggit",
     "reversion",
+    "csp",
     "sources",
     "stories",
     "newsletter",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "factlen.headers.ContentSecurityPolicyMiddleware",
+    "factlen.headers.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "factlen.urls"
@@ -144,9 +147,61 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # every subdomain serves HTTPS).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if SECURE_HSTS_PRELOAD and not (SECURE_HSTS_INCLUDE_SUBDOMAINS and SECURE_HSTS_SECONDS >= 31536000):
+    # Browsers' preload list refuses anything less, and a half-made preload
+    # request is hard to take back.
+    raise ImproperlyConfigured(
+        "SECURE_HSTS_PRELOAD needs SECURE_HSTS_INCLUDE_SUBDOMAINS=true and "
+        "SECURE_HSTS_SECONDS of at least 31536000 (a year)."
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp, through factlen.headers). Public pages
+# load only our own stylesheet, icons and images, and run no script at all.
+_NO_PLUGINS_NO_FRAMING = {
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        **_NO_PLUGINS_NO_FRAMING,
+    }
+}
+# The admin's own: its scripts are files too, but Django's templates and the
+# autocomplete widget (Select2) write inline styles and use data: images.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        **_NO_PLUGINS_NO_FRAMING,
+    }
+}
+# Browser features no page uses, turned off for every page and anything in it.
+PERMISSIONS_POLICY = dict.fromkeys(
+    [
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    ],
+    (),
+)
 
 LOGGING = {
     "version": 1,

@@ -67,3 +67,29 @@ def test_x_forwarded_proto_is_ignored_unless_a_trusted_proxy_is_declared():
     assert setting("SECURE_PROXY_SSL_HEADER", TRUSTED_PROXY="true") == (
         "('HTTP_X_FORWARDED_PROTO', 'https')"
     )
+
+
+def test_hsts_subdomains_and_preload_are_set_from_the_environment():
+    assert setting("SECURE_HSTS_INCLUDE_SUBDOMAINS") == "False"
+    assert setting("SECURE_HSTS_PRELOAD") == "False"
+    full = {
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
+    }
+    assert setting("SECURE_HSTS_INCLUDE_SUBDOMAINS", **full) == "True"
+    assert setting("SECURE_HSTS_PRELOAD", **full) == "True"
+
+
+def test_hsts_preload_without_subdomains_or_a_years_max_age_refuses_to_start():
+    for env in (
+        {"SECURE_HSTS_PRELOAD": "true", "SECURE_HSTS_SECONDS": "31536000"},
+        {
+            "SECURE_HSTS_PRELOAD": "true",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+            "SECURE_HSTS_SECONDS": "3600",
+        },
+    ):
+        result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, **env)
+        assert result.returncode != 0
+        assert "SECURE_HSTS_PRELOAD needs" in result.stderr
