@@ -6,6 +6,7 @@ development; production must set DEBUG=false and a SECRET_KEY, and refuses to
 start without one.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "csp",
+    "axes",
     "sources",
     "stories",
     "newsletter",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "factlen.headers.ContentSecurityPolicyMiddleware",
     "factlen.headers.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "factlen.urls"
@@ -92,12 +96,53 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every account is a newsroom account with access to unpublished work: at
+# least 12 characters (OWASP ASVS 2.1.1), not common, not like the username.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes, counted in the database so every gunicorn
+# worker sees the same count). After LOGIN_FAILURE_LIMIT failed log-ins for one
+# username, or from one address, that username or address is refused for
+# LOGIN_COOLOFF_MINUTES; then it may try again (an administrator can lift a
+# lock sooner under Axes → Access attempts). A success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be 1 or more.")
+# OWASP ASVS 2.2.1: at most 100 failed attempts an hour on one account.
+if LOGIN_FAILURE_LIMIT * -(-60 // LOGIN_COOLOFF_MINUTES) > 100:
+    raise ImproperlyConfigured(
+        f"LOGIN_FAILURE_LIMIT={LOGIN_FAILURE_LIMIT} every {LOGIN_COOLOFF_MINUTES} minutes "
+        "allows more than 100 failed log-ins an hour on one account."
+    )
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+# Each alone: one username from any address, and one address for any username.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A locked-out editor gets back in when the cool-off ends, whatever is tried
+# meanwhile, so the page can say when.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "factlen.lockout.locked_out"
+# The client address is REMOTE_ADDR, never a header a client could forge.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# A session is a newsroom login: it ends with the browser, and after
+# SESSION_HOURS (8) in any case.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

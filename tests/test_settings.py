@@ -93,3 +93,12 @@ def test_hsts_preload_without_subdomains_or_a_years_max_age_refuses_to_start():
         result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, **env)
         assert result.returncode != 0
         assert "SECURE_HSTS_PRELOAD needs" in result.stderr
+
+
+def test_login_throttling_that_allows_over_100_failures_an_hour_refuses_to_start():
+    result = load_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, LOGIN_FAILURE_LIMIT="30", LOGIN_COOLOFF_MINUTES="15"
+    )
+    assert result.returncode != 0
+    assert "more than 100 failed log-ins an hour" in result.stderr
+    assert setting("AXES_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT="25") == "25"
