@@ -164,6 +164,10 @@ STORAGES = {
     },
 }
 
+# check_links fetches only public addresses; these networks (CIDR) are let
+# through as well, e.g. a test server on 127.0.0.1/32. Empty in production.
+LINK_CHECK_ALLOWED_NETWORKS = env.list("LINK_CHECK_ALLOWED_NETWORKS", default=[])
+
 SITE_NAME = "Factlen"
 SITE_TAGLINE = "Every angle. Every day."
 STORIES_PER_PAGE = env.int("STORIES_PER_PAGE", default=12)
