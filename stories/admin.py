@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from factlen.admin_widgets import TolerantAutocompleteMixin
 from sources.models import Source
 
 from .checks import failures, run_checks
@@ -93,7 +94,7 @@ class CorrectionInline(admin.StackedInline):
     verbose_name_plural = "updates and corrections (public)"
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(TolerantAutocompleteMixin, admin.TabularInline):
     model = Citation
     formset = CitationFormSet
     extra = 0
