@@ -122,8 +122,10 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
 if LOGIN_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
     raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be 1 or more.")
-# OWASP ASVS 2.2.1: at most 100 failed attempts an hour on one account.
-if LOGIN_FAILURE_LIMIT * -(-60 // LOGIN_COOLOFF_MINUTES) > 100:
+# OWASP ASVS 2.2.1: at most 100 failed attempts an hour on one account. A
+# lock can lift 60 // cool-off times within an hour, so that many rounds plus
+# the first.
+if LOGIN_FAILURE_LIMIT * (60 // LOGIN_COOLOFF_MINUTES + 1) > 100:
     raise ImproperlyConfigured(
         f"LOGIN_FAILURE_LIMIT={LOGIN_FAILURE_LIMIT} every {LOGIN_COOLOFF_MINUTES} minutes "
         "allows more than 100 failed log-ins an hour on one account."

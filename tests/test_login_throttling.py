@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 LOGIN = "/admin/login/?next=/admin/"
 GUESSES_A_MINUTE = 4  # 240 an hour, each from a new address
-addresses = (f"198.51.100.{n}" for n in itertools.count(1))
+# A new client address for each attempt, from the IPv6 documentation prefix.
+addresses = (f"2001:db8::{n:x}" for n in itertools.count(1))
 
 
 class CountingHasher(PBKDF2PasswordHasher):
