@@ -14,14 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet '.[dev]'
 	touch $(STAMP)
 
-# axe-core for the browser tests' accessibility checks. Without npm those
-# tests are skipped (CI has npm and requires them).
+# axe-core for the browser tests' accessibility checks, and the HTTP
+# Observatory scanner (its install scripts download lists it does not need
+# here, hence --ignore-scripts). Without npm those tests are skipped (CI has
+# npm and requires them).
 NODE_STAMP := node_modules/.package-lock.json
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
 	else \
-		echo "npm not found: the browser tests will be skipped (they also need Chromium)"; \
+		echo "npm not found: the browser tests and the Observatory scan will be skipped"; \
 	fi
 
 # A checkout is a development machine: give bare `manage.py` commands DEBUG

@@ -6,6 +6,7 @@ development; production must set DEBUG=false and a SECRET_KEY, and refuses to
 start without one.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "taggit",
     "reversion",
+    "csp",
+    "axes",
     "sources",
     "stories",
     "newsletter",
@@ -60,10 +63,15 @@ MIDDLEWARE = [
     "factlen.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "factlen.request_checks.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "factlen.headers.ContentSecurityPolicyMiddleware",
+    "factlen.headers.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "factlen.urls"
@@ -118,12 +126,55 @@ CACHE_PURGE_URL = env.str("CACHE_PURGE_URL", default="")
 CACHE_PURGE_METHOD = env.str("CACHE_PURGE_METHOD", default="POST")
 CACHE_PURGE_TOKEN = env.str("CACHE_PURGE_TOKEN", default="")
 
+# Every account is a newsroom account with access to unpublished work: at
+# least 12 characters (OWASP ASVS 2.1.1), not common, not like the username.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes, counted in the database so every gunicorn
+# worker sees the same count). After LOGIN_FAILURE_LIMIT failed log-ins for one
+# username, or from one address, that username or address is refused for
+# LOGIN_COOLOFF_MINUTES; then it may try again (an administrator can lift a
+# lock sooner under Axes → Access attempts). A success clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be 1 or more.")
+# OWASP ASVS 2.2.1: at most 100 failed attempts an hour on one account. A
+# lock can lift 60 // cool-off times within an hour, so that many rounds plus
+# the first.
+if LOGIN_FAILURE_LIMIT * (60 // LOGIN_COOLOFF_MINUTES + 1) > 100:
+    raise ImproperlyConfigured(
+        f"LOGIN_FAILURE_LIMIT={LOGIN_FAILURE_LIMIT} every {LOGIN_COOLOFF_MINUTES} minutes "
+        "allows more than 100 failed log-ins an hour on one account."
+    )
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+# Each alone: one username from any address, and one address for any username.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A locked-out editor gets back in when the cool-off ends, whatever is tried
+# meanwhile, so the page can say when.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "factlen.lockout.locked_out"
+# The client address is REMOTE_ADDR, never a header a client could forge.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# A session is a newsroom login: it ends with the browser, and after
+# SESSION_HOURS (8) in any case.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -145,6 +196,10 @@ STORAGES = {
     },
 }
 
+# check_links fetches only public addresses; these networks (CIDR) are let
+# through as well, e.g. a test server on 127.0.0.1/32. Empty in production.
+LINK_CHECK_ALLOWED_NETWORKS = env.list("LINK_CHECK_ALLOWED_NETWORKS", default=[])
+
 SITE_NAME = "Factlen"
 SITE_TAGLINE = "Every angle. Every day."
 STORIES_PER_PAGE = env.int("STORIES_PER_PAGE", default=12)
@@ -161,16 +216,73 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Factlen <newsletter@
 # How long a newsletter confirmation link works, in seconds.
 NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 24 * 60 * 60)
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy that strips X-Forwarded-Proto from what clients send and sets it
+# itself may be trusted with it: otherwise any client could make a plain HTTP
+# request look secure (canonical links, redirects and secure cookies follow it).
+TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Behind a TLS-terminating proxy in production: set both (HSTS to 31536000 once
 # every subdomain serves HTTPS).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if SECURE_HSTS_PRELOAD and not (SECURE_HSTS_INCLUDE_SUBDOMAINS and SECURE_HSTS_SECONDS >= 31536000):
+    # Browsers' preload list refuses anything less, and a half-made preload
+    # request is hard to take back.
+    raise ImproperlyConfigured(
+        "SECURE_HSTS_PRELOAD needs SECURE_HSTS_INCLUDE_SUBDOMAINS=true and "
+        "SECURE_HSTS_SECONDS of at least 31536000 (a year)."
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp, through factlen.headers). Public pages
+# load only our own stylesheet, icons and images, and run no script at all.
+_NO_PLUGINS_NO_FRAMING = {
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        **_NO_PLUGINS_NO_FRAMING,
+    }
+}
+# The admin's own: its scripts are files too, but Django's templates and the
+# autocomplete widget (Select2) write inline styles and use data: images.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        **_NO_PLUGINS_NO_FRAMING,
+    }
+}
+# Browser features no page uses, turned off for every page and anything in it.
+PERMISSIONS_POLICY = dict.fromkeys(
+    [
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    ],
+    (),
+)
 
 LOGGING = {
     "version": 1,

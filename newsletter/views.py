@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -50,6 +51,7 @@ def subscribe(request):
     return render(request, "newsletter/check_inbox.html", {"valid_for": confirm_valid_for()})
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
     """GET shows a button and only the POST confirms: mail scanners that
@@ -69,6 +71,7 @@ def confirm(request, token):
     return render(request, "newsletter/confirm.html", {"token": token})
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def manage(request, token):
     try:
@@ -103,8 +106,10 @@ def manage(request, token):
     return render(request, "newsletter/manage.html", context)
 
 
+# Token pages belong to one reader: never_cache keeps them out of shared caches.
 # Mail clients send the one-click unsubscribe POST (RFC 8058) without a CSRF
 # token; the signed link is what authorises it.
+@never_cache
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):

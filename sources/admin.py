@@ -3,6 +3,8 @@ from django.db import models
 from django.shortcuts import render
 from django.utils.html import format_html
 
+from factlen.admin_widgets import TolerantAutocompleteMixin
+
 from .models import Outlet, OutletDomain, Source
 
 
@@ -20,6 +22,7 @@ class OutletAdmin(admin.ModelAdmin):
     inlines = [OutletDomainInline]
     actions = ["merge_outlets"]
     fields = ["name", "slug", "kind", "country", "homepage", "description"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return (
@@ -88,7 +91,7 @@ class LinkHealthFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ["title", "outlet", "url", "published_on", "story_count", "link_ok"]
     list_select_related = ["outlet"]
     search_fields = ["outlet__name", "title", "url"]

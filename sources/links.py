@@ -7,6 +7,7 @@ never stops the run: every failure becomes a recorded result.
 """
 
 import http.client
+import ipaddress
 import queue
 import socket
 import ssl
@@ -17,6 +18,8 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from django.conf import settings
 
 USER_AGENT = "FactlenLinkChecker/1.0 (+https://factlen.example/sources/; checks cited sources)"
 DEFAULT_TIMEOUT = 10.0
@@ -39,13 +42,91 @@ class LinkResult:
         return self.outcome in (BROKEN, ERROR)
 
 
+class AddressRefused(OSError):
+    """The URL leads to an address inside our own network, not to a public site."""
+
+
+def refusal(address: str) -> str | None:
+    """Why we may not connect to `address`, or None if it is a public address.
+
+    An editor types the URLs we fetch, so without this the checker would
+    fetch, for them, whatever our server can reach: loopback, the private
+    network, link-local (including the cloud metadata service at
+    169.254.169.254). Only globally routable addresses are allowed, and the
+    networks in settings.LINK_CHECK_ALLOWED_NETWORKS (the tests' own server).
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    if any(ip in ipaddress.ip_network(net) for net in settings.LINK_CHECK_ALLOWED_NETWORKS):
+        return None
+    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+        if getattr(ip, f"is_{kind}"):
+            return f"{ip} is a {kind.replace('_', '-')} address"
+    if not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+def _connect(host, port, timeout, source_address=None):
+    """A socket to the first permitted address `host` resolves to.
+
+    The check is on the address we connect to, after DNS, so a public name
+    that resolves (or later re-resolves) to an internal address is refused too.
+    """
+    reasons = []
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        if reason := refusal(sockaddr[0]):
+            reasons.append(reason)
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+    raise AddressRefused(f"refused to connect to {host}: {'; '.join(dict.fromkeys(reasons))}")
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = _connect(self.host, self.port, self.timeout, self.source_address)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self):
+        sock = _connect(self.host, self.port, self.timeout, self.source_address)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+
+
+# Every hop of a redirect goes through these handlers too. No proxy from the
+# environment: through one, the address checked would be the proxy's.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _GuardedHTTPHandler, _GuardedHTTPSHandler
+)
+
+
 class _HeadRequest(urllib.request.Request):
     def get_method(self):
         return "HEAD"
 
 
 def _open(request, timeout):
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with _opener.open(request, timeout=timeout) as response:
         if request.get_method() == "GET":
             response.read(1024)  # a little of the body proves the server really answers
         return response.status, response.geturl()

@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
+
+from factlen.admin_widgets import TolerantAutocompleteSelect
 
 from .admin_workflow import StoryWorkflowAdmin
 from .forms import CitationFormSet, StoryForm, TimelineEventForm
@@ -82,7 +83,7 @@ class CorrectionInline(admin.StackedInline):
     verbose_name_plural = "updates and corrections (public)"
 
 
-class CitedSourceSelect(AutocompleteSelect):
+class CitedSourceSelect(TolerantAutocompleteSelect):
     """The source autocomplete, naming each row's chosen source from the story's
     citations, loaded with the story, instead of with two queries per row."""
 

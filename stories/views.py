@@ -3,6 +3,7 @@ import datetime
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from factlen.caching import cached_for_version, public_page
 from factlen.pagination import page_or_404
@@ -60,6 +61,8 @@ def story_detail(request, topic, slug):
     return render(request, "stories/story.html", story_context(request, story))
 
 
+# Previews show what readers may not see yet: no cache anywhere may keep them.
+@never_cache
 @staff_member_required
 def preview(request, pk):
     """Any story in any state, exactly as a reader would see it, marked as a preview."""
@@ -67,6 +70,7 @@ def preview(request, pk):
     return render(request, "stories/story.html", story_context(request, story, preview=True))
 
 
+@never_cache
 def shared_preview(request, token):
     link = PreviewLink.from_token(token)
     if link is None:

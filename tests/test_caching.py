@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from factlen import caching
+from factlen import urls as site_urls
 from sources.models import Outlet, Source
 from stories.models import Correction
 from stories.workflow import perform
@@ -330,6 +331,7 @@ def public_view_setting_a_cookie(request):
 urlpatterns = [
     path("form/", caching.public_page(public_view_with_a_form)),
     path("cookie/", caching.public_page(public_view_setting_a_cookie)),
+    *site_urls.urlpatterns,  # the site's own, which middleware reverses
 ]
 
 

@@ -39,3 +39,66 @@ def test_a_malformed_database_url_fails_loudly():
     result = load_settings(DEBUG="true", DATABASE_URL="nosuchdb://x")
     assert result.returncode != 0
     assert "nosuchdb" in result.stderr
+
+
+def setting(name, **env):
+    """The value of one setting, loaded in a fresh interpreter with exactly `env`."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.conf import settings; "
+            f"print(repr(getattr(settings, {name!r}, None)))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "factlen.settings"}
+        | {"DEBUG": "false", "SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite://:memory:"}
+        | env,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_x_forwarded_proto_is_ignored_unless_a_trusted_proxy_is_declared():
+    assert setting("SECURE_PROXY_SSL_HEADER") == "None"
+    assert setting("SECURE_PROXY_SSL_HEADER", TRUSTED_PROXY="false") == "None"
+    assert setting("SECURE_PROXY_SSL_HEADER", TRUSTED_PROXY="true") == (
+        "('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
+
+
+def test_hsts_subdomains_and_preload_are_set_from_the_environment():
+    assert setting("SECURE_HSTS_INCLUDE_SUBDOMAINS") == "False"
+    assert setting("SECURE_HSTS_PRELOAD") == "False"
+    full = {
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
+    }
+    assert setting("SECURE_HSTS_INCLUDE_SUBDOMAINS", **full) == "True"
+    assert setting("SECURE_HSTS_PRELOAD", **full) == "True"
+
+
+def test_hsts_preload_without_subdomains_or_a_years_max_age_refuses_to_start():
+    for env in (
+        {"SECURE_HSTS_PRELOAD": "true", "SECURE_HSTS_SECONDS": "31536000"},
+        {
+            "SECURE_HSTS_PRELOAD": "true",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+            "SECURE_HSTS_SECONDS": "3600",
+        },
+    ):
+        result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, **env)
+        assert result.returncode != 0
+        assert "SECURE_HSTS_PRELOAD needs" in result.stderr
+
+
+def test_login_throttling_that_allows_over_100_failures_an_hour_refuses_to_start():
+    result = load_settings(
+        DEBUG="false", SECRET_KEY="x" * 50, LOGIN_FAILURE_LIMIT="30", LOGIN_COOLOFF_MINUTES="15"
+    )
+    assert result.returncode != 0
+    assert "more than 100 failed log-ins an hour" in result.stderr
+    assert setting("AXES_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT="20") == "20"  # 5 rounds of 20

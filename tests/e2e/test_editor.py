@@ -37,7 +37,11 @@ def pick_source(page, index, term, label):
     row = page.locator(f"#citations-{index}")
     row.locator(".select2-selection").click()
     page.locator(".select2-search__field").fill(term)
+    # Wait for the search to settle: a click on a result list being replaced
+    # can land on nothing, leaving the citation without its source.
+    expect(page.locator(".select2-results__option.loading-results")).to_have_count(0)
     page.locator(".select2-results__option", has_text=label).click()
+    expect(row.locator(".select2-selection__rendered")).to_contain_text(label)
 
 
 def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url, sources_to_cite):

@@ -24,6 +24,7 @@ pytestmark = [
 
 # The browser tests' Chromium settings, for this folder too.
 browser_type_launch_args = e2e.browser_type_launch_args
+no_csp_violations = e2e.no_csp_violations
 
 
 def sign_up(page, email):

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from sources.models import Outlet, Source
 from stories.models import Story, Topic
@@ -63,4 +64,5 @@ def test_admin_option_creates_a_superuser_with_a_stable_password(settings, tmp_p
     assert f"password {password!r}" in seed("--admin")
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
-    assert client.login(username="admin", password=password)
+    # Log-in throttling counts per request, so authentication wants one.
+    assert client.login(request=HttpRequest(), username="admin", password=password)

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from ..factories import StoryFactory, TopicFactory, complete_story
 
@@ -192,3 +193,26 @@ def test_drafts_and_future_stories_leak_through_nothing(client, site):
         body = client.get(url).content.decode()
         for title in hidden:
             assert title not in body, (title, url)
+
+
+def test_feeds_send_text_fields_escaped_where_readers_read_html(client, topic):
+    """RSS titles and descriptions and Atom summaries are HTML to a feed reader."""
+    hostile = '<img src=x onerror="alert(1)">'
+    topic.description = hostile
+    topic.save()
+    StoryFactory(topic=topic, title=f"Title {hostile}", dek=f"Dek {hostile}")
+
+    rss = xml(client, "/feeds/ai/rss/").find("channel")
+    assert rss.findtext("description") == escape(hostile)
+    assert rss.find("item").findtext("title") == escape(f"Title {hostile}")
+    assert rss.find("item").findtext("description") == escape(f"Dek {hostile}")
+
+    atom = xml(client, "/feeds/ai/atom/")
+    entry = atom.find(f"{ATOM}entry")
+    summary = entry.find(f"{ATOM}summary")
+    assert summary.get("type") == "html"
+    assert summary.text == escape(f"Dek {hostile}")
+    # Atom titles and subtitles are type="text": readers show them as written.
+    assert entry.find(f"{ATOM}title").get("type") in (None, "text")
+    assert entry.findtext(f"{ATOM}title") == f"Title {hostile}"
+    assert atom.findtext(f"{ATOM}subtitle") == hostile
