@@ -36,7 +36,8 @@ def _admin_connection():
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
     except psycopg.Error as exc:
-        shown = urlsplit(url)._replace(netloc=urlsplit(url).hostname or "").geturl()
+        parts = urlsplit(url)  # shown without the password
+        shown = parts._replace(netloc=f"{parts.hostname}:{parts.port or 5432}").geturl()
         raise Unavailable(
             f"Cannot connect to PostgreSQL ({shown}): {str(exc).strip()}\n"
             "  The benchmark needs a PostgreSQL server and a role that may create databases.\n"
