@@ -74,6 +74,7 @@ def _load(site, ceiling, page, *, seconds):
     cpu = site.cpu_ms() - cpu_before
     db_after = backend_cpu_ms(_backends())
     db = sum(ms - db_before.get(pid, 0.0) for pid, ms in db_after.items())
+    backlog = site.wait_idle()
     done = max(found["requests"], 1)
     return {
         **found,
@@ -81,6 +82,7 @@ def _load(site, ceiling, page, *, seconds):
         "ratio": found["rps"] / top["rps"] if top["rps"] else 0.0,
         "cpu_ms": cpu / done,
         "db_cpu_ms": db / done if db_after else None,
+        "backlog_s": backlog,
     }
 
 
@@ -92,6 +94,7 @@ def _median_of(runs: list[dict]) -> dict:
     found["non_2xx"] = sum(r["non_2xx"] for r in runs)
     found["errors"] = sum(r["errors"] for r in runs)
     found["requests"] = sum(r["requests"] for r in runs)
+    found["backlog_s"] = max(r.get("backlog_s", 0.0) for r in runs)
     found["runs"] = runs
     return found
 

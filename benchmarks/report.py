@@ -49,6 +49,21 @@ def _readers(result) -> list[str]:
     return _table(header, rows)
 
 
+def _backlog(result) -> list[str]:
+    slow = [
+        f"{p['name']} {p['load']['backlog_s']:.0f} s"
+        for p in result["pages"]
+        if p.get("load", {}).get("backlog_s", 0) >= 2
+    ]
+    if not slow:
+        return []
+    return [
+        "Workers still busy after wrk stopped, serving requests it had queued (the harness "
+        "waits for them before the next run): " + ", ".join(slow) + ".",
+        "",
+    ]
+
+
 def _sections(result) -> list[str]:
     sections = result.get("sitemap_sections")
     if not sections:
@@ -222,7 +237,8 @@ def markdown(meta: dict, prepared: dict, results: list[dict], soak=None) -> str:
             r = sized.get(size)
             if r is None:
                 continue
-            lines += [f"### Readers, {mode}", "", _ceiling(r), "", *_readers(r), *_sections(r)]
+            lines += [f"### Readers, {mode}", "", _ceiling(r), ""]
+            lines += [*_readers(r), *_backlog(r), *_sections(r)]
     uncached = by_mode.get("uncached", {})
     if len(uncached) > 1:
         lines += ["## Flatness (uncached): the largest data set over the smallest", ""]

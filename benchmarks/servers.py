@@ -125,6 +125,23 @@ class Gunicorn:
                 continue
         return total
 
+    def wait_idle(self, *, limit=180.0) -> float:
+        """Wait until the workers stop using CPU; return how long that took.
+
+        wrk stops after its duration, but requests it left queued are still
+        served: on a slow page that backlog would run into the next page's
+        figures.
+        """
+        started = time.monotonic()
+        before = self.cpu_ms()
+        while time.monotonic() - started < limit:
+            time.sleep(0.5)
+            now = self.cpu_ms()
+            if now - before < 2 * TICK_MS:
+                break
+            before = now
+        return time.monotonic() - started
+
     def rss(self) -> dict:
         sizes = [rss_mb(pid) for pid in self.workers()]
         return {"workers": len(sizes), "sum_mb": sum(sizes), "max_mb": max(sizes, default=0)}
