@@ -46,7 +46,7 @@ from stories.search import refresh_search_vectors
 from . import text
 from .text import Writer
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MARKER_TABLE = "bench_dataset"
 SUPERUSER = "bench"
 SUPERUSER_PASSWORD = "bench"  # a throw-away database on 127.0.0.1
@@ -172,7 +172,7 @@ class Builder:
         self.editors = [u.pk for u in users[6:]]
 
     def topics(self):
-        self.topic_ids = []
+        self.topic_ids, self.topic_slugs = [], {}
         objects = []
         for name, slug in text.TOPICS:
             topic = Topic(
@@ -183,6 +183,7 @@ class Builder:
             )
             objects.append(topic)
             self.topic_ids.append(topic.pk)
+            self.topic_slugs[topic.pk] = slug
         self.count(Topic, objects)
 
     def outlets(self):
@@ -219,7 +220,9 @@ class Builder:
         sections = ["news", "politics", "business", "local", "analysis", "reports"]
         self.source_ids = []
         batch = []
+        themes = list(text.THEMES)
         for i, (outlet_id, domain) in enumerate(picks):
+            self.write.about(self.rng.choice(themes))
             title = self.write.headline()
             published = self.now.date() - datetime.timedelta(days=self.rng.randint(1, 2500))
             url = normalize_url(
@@ -301,8 +304,12 @@ class Builder:
                 TaggedItem,
             )
         }
+        themes = list(text.THEMES)
         for n, (status, published_at) in enumerate(plans, start=offset):
             created = (published_at or self.now) - datetime.timedelta(days=r.uniform(1, 10))
+            topic_id = r.choice(self.topic_ids)
+            # A story is about its topic (when that is a theme) and two themes more.
+            write.about(self.topic_slugs[topic_id], *r.sample(themes, 2))
             title = write.headline()
             citations = r.randint(6, 20)
             story = Story(
@@ -311,7 +318,7 @@ class Builder:
                 slug=f"{slugify(title)[:80]}-{n}",
                 dek=f"{write.sentence()}. {write.sentence()}.",
                 label=r.choice(text.LABELS),
-                topic_id=r.choice(self.topic_ids),
+                topic_id=topic_id,
                 byline=r.choice(["Factlen Editorial Team", "Mara Okafor", "Jonah Rivera"]),
                 why_it_matters=write.paragraph(2),
                 body=write.body(citations),

@@ -1,9 +1,9 @@
 """Newsroom-shaped text from word lists, for the benchmark's data sets.
 
 Every sentence is drawn from a seeded `random.Random`, so a data set is the
-same on every machine. Common words (cost, transit, AI, budget) recur on
-purpose: searches for them must match many stories, as they would on a real
-archive.
+same on every machine. Each story is about a few themes, so common words (cost,
+transit, AI) recur in many stories, as they would in a real archive, but not
+in all of them.
 """
 
 import random
@@ -19,12 +19,12 @@ TOPICS = [
 ]  # fmt: skip
 
 SUBJECTS = [
-    "the council", "the transit authority", "regulators", "the health board", "residents",
-    "the mayor's office", "union leaders", "the school district", "local businesses",
-    "researchers", "the utility", "landlords", "commuters", "the finance committee",
-    "state auditors", "the port authority", "hospital managers", "teachers", "farmers",
-    "the planning board", "an industry group", "consumer advocates", "the AI vendor",
-    "city engineers", "the opposition", "economists", "tenant groups", "the police board",
+    "the council", "regulators", "the health board", "residents", "the mayor's office",
+    "union leaders", "the school district", "local businesses", "researchers", "the utility",
+    "landlords", "the finance committee", "state auditors", "the port authority",
+    "hospital managers", "teachers", "farmers", "the planning board", "an industry group",
+    "consumer advocates", "city engineers", "the opposition", "economists", "tenant groups",
+    "the police board",
 ]  # fmt: skip
 
 VERBS = [
@@ -33,18 +33,42 @@ VERBS = [
     "funded", "cut", "expanded", "paused", "audited", "backed",
 ]  # fmt: skip
 
+# What a story is about besides its topic. Each story (and source) draws a few,
+# so a search for a theme's word (cost, transit, AI) finds a third to a half of
+# the archive: many stories, not all of them.
+THEMES = {
+    "cost": [
+        "the cost of the plan", "the cost overrun", "capital costs", "maintenance costs",
+        "the cost estimate", "running costs",
+    ],
+    "transit": [
+        "a new transit line", "transit fares", "the transit budget", "the transit authority's plan",
+        "bus frequency on the transit network",
+    ],
+    "ai": [
+        "an AI pilot", "an AI scheduling system", "AI triage", "the AI vendor's contract",
+        "AI note-taking in clinics",
+    ],
+    "housing": ["rent increases", "the housing target", "the rezoning", "social housing"],
+    "energy": ["the energy tariff", "emissions targets", "heat pump grants", "the wind lease"],
+    "budget": ["the budget shortfall", "the levy", "the grant scheme", "the hiring freeze"],
+    "services": ["wait times", "the safety review", "library hours", "night services"],
+}  # fmt: skip
+
+THEME_FIGURES = {
+    "cost": "Officials put the annual cost at {n} million",
+    "transit": "Ridership on the transit network fell by {n} per cent",
+    "ai": "The AI system handled {n} thousand requests in its first month",
+}
+
 OBJECTS = [
-    "the cost of the plan", "a new transit line", "an AI pilot", "the budget shortfall",
-    "rent increases", "the energy tariff", "the contract", "the data behind the policy",
-    "a cheaper alternative", "the timeline", "the public consultation", "transit fares",
-    "the cost overrun", "an AI scheduling system", "the housing target", "bus frequency",
-    "the levy", "the grant scheme", "the hiring freeze", "wait times", "the rezoning",
-    "capital costs", "the transit budget", "AI triage", "maintenance costs", "the tender",
-    "the cost estimate", "emissions targets", "the safety review", "night services",
+    "the contract", "the data behind the policy", "a cheaper alternative", "the timeline",
+    "the public consultation", "the tender", "the proposal", "the report", "the pilot",
+    "the decision", "the independent review", "the figures",
 ]  # fmt: skip
 
 TAILS = [
-    "after months of debate", "citing rising costs", "in a report released on Tuesday",
+    "after months of debate", "in a report released on Tuesday",
     "despite objections from residents", "according to figures seen by reporters",
     "ahead of next year's budget", "in a closed session", "at a packed public meeting",
     "in a letter to the council", "after an independent review", "for the second time",
@@ -53,11 +77,8 @@ TAILS = [
 
 NUMBERS = [
     "The estimate rose to {n} million over {y} years",
-    "About {n} per cent of respondents said the cost was too high",
-    "Ridership on the transit network fell by {n} per cent",
-    "The AI system handled {n} thousand requests in its first month",
-    "Officials put the annual cost at {n} million",
     "{n} households would be affected, the report found",
+    "About {n} per cent of respondents opposed the change",
 ]  # fmt: skip
 
 HOLDERS = [
@@ -98,15 +119,27 @@ class Writer:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
+        self.themes = list(THEMES)[:1]
+
+    def about(self, *themes) -> None:
+        """Write about these themes (themed words in about half the sentences)."""
+        self.themes = [t for t in themes if t in THEMES]
+
+    def thing(self) -> str:
+        r = self.rng
+        if self.themes and r.random() < 0.5:
+            return r.choice(THEMES[r.choice(self.themes)])
+        return r.choice(OBJECTS)
 
     def clause(self) -> str:
         r = self.rng
-        return f"{r.choice(SUBJECTS)} {r.choice(VERBS)} {r.choice(OBJECTS)}"
+        return f"{r.choice(SUBJECTS)} {r.choice(VERBS)} {self.thing()}"
 
     def sentence(self) -> str:
         r = self.rng
         if r.random() < 0.2:
-            text = r.choice(NUMBERS).format(n=r.randint(2, 95), y=r.randint(2, 30))
+            figures = [THEME_FIGURES[t] for t in self.themes if t in THEME_FIGURES]
+            text = r.choice(NUMBERS + figures).format(n=r.randint(2, 95), y=r.randint(2, 30))
         else:
             text = f"{self.clause()} {r.choice(TAILS)}"
         return text[0].upper() + text[1:]
@@ -139,7 +172,7 @@ class Writer:
             if not group:
                 group.append(r.randint(1, citations))
         paragraphs = [self.paragraph(r.randint(3, 5), group) for group in groups]
-        heading = f"## What {r.choice(SUBJECTS)} say"
+        heading = f"## Where {r.choice(SUBJECTS)} stand"
         quote = f"> “{self.sentence()},” said a spokesperson for {r.choice(SUBJECTS)}."
         paragraphs.insert(2, quote)
         paragraphs.insert(len(paragraphs) // 2 + 1, heading)
@@ -147,4 +180,4 @@ class Writer:
 
     def question(self) -> str:
         r = self.rng
-        return f"Whether {r.choice(SUBJECTS)} will revisit {r.choice(OBJECTS)}?"
+        return f"Whether {r.choice(SUBJECTS)} will revisit {self.thing()}?"
