@@ -8,6 +8,7 @@ DATABASE_URL set to `factlen_bench_<SIZE>`; results go to a JSON file.
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -74,23 +75,24 @@ def _load(site, ceiling, page, *, seconds):
     cpu = site.cpu_ms() - cpu_before
     db_after = backend_cpu_ms(_backends())
     db = sum(ms - db_before.get(pid, 0.0) for pid, ms in db_after.items())
-    backlog = site.wait_idle()
-    done = max(found["requests"], 1)
+    backlog = site.drain(CEILING_PATH)
+    done = found["requests"]  # none done: no cost per request to tell
     return {
         **found,
         "ceiling_rps": top["rps"],
         "ratio": found["rps"] / top["rps"] if top["rps"] else 0.0,
-        "cpu_ms": cpu / done,
-        "db_cpu_ms": db / done if db_after else None,
+        "cpu_ms": cpu / done if done else None,
+        "db_cpu_ms": db / done if done and db_after else None,
         "backlog_s": backlog,
     }
 
 
 def _median_of(runs: list[dict]) -> dict:
-    keys = ["rps", "ceiling_rps", "ratio", "p50_ms", "p99_ms", "cpu_ms"]
+    keys = ["rps", "ceiling_rps", "ratio", "p50_ms", "p99_ms"]
     found = {k: statistics.median(r[k] for r in runs) for k in keys}
-    dbs = [r["db_cpu_ms"] for r in runs if r["db_cpu_ms"] is not None]
-    found["db_cpu_ms"] = statistics.median(dbs) if dbs else None
+    for key in ("cpu_ms", "db_cpu_ms"):
+        known = [r[key] for r in runs if r[key] is not None]
+        found[key] = statistics.median(known) if known else None
     found["non_2xx"] = sum(r["non_2xx"] for r in runs)
     found["errors"] = sum(r["errors"] for r in runs)
     found["requests"] = sum(r["requests"] for r in runs)
@@ -244,6 +246,8 @@ def main(argv=None):
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--seconds", type=int, default=300)
     args = parser.parse_args(argv)
+    # Stopped from outside, still stop the gunicorns (the `finally`s).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     django.setup()
     result = {"prepare": prepare, "measure": measure, "soak": soak}[args.command](args)

@@ -1,5 +1,6 @@
 """gunicorn as production runs it, and what its processes cost, read from /proc."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -125,14 +126,18 @@ class Gunicorn:
                 continue
         return total
 
-    def wait_idle(self, *, limit=180.0) -> float:
-        """Wait until the workers stop using CPU; return how long that took.
+    def drain(self, probe_path: str, *, limit=300.0) -> float:
+        """Wait until requests wrk left queued are served; return how long that took.
 
-        wrk stops after its duration, but requests it left queued are still
-        served: on a slow page that backlog would run into the next page's
-        figures.
+        wrk stops after its duration, but gunicorn still serves what it had
+        queued: on a slow page that backlog would run into the next page's
+        figures. A probe joins the back of the queue, so its answer means the
+        queue is empty; then the workers' CPU must settle (a worker waiting on
+        PostgreSQL uses none, hence the probe first).
         """
         started = time.monotonic()
+        with contextlib.suppress(OSError, urllib.error.URLError):
+            fetch(self.base + probe_path, timeout=limit)
         before = self.cpu_ms()
         while time.monotonic() - started < limit:
             time.sleep(0.5)
