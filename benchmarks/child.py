@@ -88,9 +88,9 @@ def _load(site, ceiling, page, *, seconds):
 
 
 def _median_of(runs: list[dict]) -> dict:
-    keys = ["rps", "ceiling_rps", "ratio", "p50_ms", "p99_ms"]
+    keys = ["rps", "ceiling_rps", "ratio"]
     found = {k: statistics.median(r[k] for r in runs) for k in keys}
-    for key in ("cpu_ms", "db_cpu_ms"):
+    for key in ("p50_ms", "p99_ms", "cpu_ms", "db_cpu_ms"):
         known = [r[key] for r in runs if r[key] is not None]
         found[key] = statistics.median(known) if known else None
     found["non_2xx"] = sum(r["non_2xx"] for r in runs)
@@ -164,7 +164,7 @@ def measure(args) -> dict:
                 log(
                     f"  [{rep + 1}/{reps}] {page.name:<32} {run['rps']:7.1f} rps "
                     f"{run['ratio']:6.3f}× ceiling ({run['ceiling_rps']:.0f}) "
-                    f"p99 {run['p99_ms']:7.1f} ms"
+                    f"p99 {run['p99_ms'] or 0:7.1f} ms"
                 )
         for key, found in runs.items():
             by_key[key]["load"] = _median_of(found)
@@ -221,7 +221,7 @@ def soak(args) -> dict:
                 log(
                     f"    t={sample['t']:4d} s  RSS sum {sample['sum_mb']:6.1f} MB, max "
                     f"{sample['max_mb']:6.1f} MB   {found['rps']:6.1f} rps  p99 "
-                    f"{found['p99_ms']:7.1f} ms  non-2xx {found['non_2xx'] + found['errors']}"
+                    f"{found['p99_ms'] or 0:7.1f} ms  non-2xx {found['non_2xx'] + found['errors']}"
                 )
     finally:
         site.stop()

@@ -45,6 +45,8 @@ def parse(report: str) -> dict:
         "non_2xx": 0,
         "errors": 0,
     }
+    if not found["requests"]:  # wrk prints 0us: no answer, no latency
+        found["p50_ms"] = found["p99_ms"] = None
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", report)
     if bad:
         found["non_2xx"] = int(bad.group(1))
