@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,8 @@ def parse(argv):
     parser.add_argument(
         "--modes", default="uncached,cached", help="uncached (PAGE_CACHE=false), cached, or both"
     )
+    parser.add_argument("--repeats", type=int, help="wrk runs per page, the median (3)")
+    parser.add_argument("--seconds", type=int, help="length of each wrk run (10)")
     parser.add_argument("--rebuild", action="store_true", help="build the data sets anew")
     parser.add_argument(
         "--soak",
@@ -141,10 +144,14 @@ def main(argv=None):
         sys.exit(f"unknown mode(s): {', '.join(unknown)}; use uncached, cached")
     tools = preflight()
     started = time.monotonic()
+    repeats = args.repeats or (1 if args.quick else 3)
+    seconds = args.seconds or (3 if args.quick else 10)
     extra = ["--pages", args.pages] if args.pages else []
     extra += ["--quick"] if args.quick else []
-    with tempfile.TemporaryDirectory(prefix="factlen-bench-") as tmp:
-        tmp = Path(tmp)
+    extra += ["--repeats", str(repeats), "--seconds-per-run", str(seconds)]
+    # Kept if the run fails, so what was measured is not lost with it.
+    tmp = Path(tempfile.mkdtemp(prefix="factlen-bench-"))
+    try:
         env = environment(str(tmp / "static"))
         print("collectstatic into a temporary STATIC_ROOT", flush=True)
         subprocess.run(
@@ -198,6 +205,10 @@ def main(argv=None):
                 "--seconds",
                 str(args.soak),
             )
+    except BaseException:
+        print(f"\nThe run failed; what it measured is in {tmp} (JSON per step).", file=sys.stderr)
+        raise
+    shutil.rmtree(tmp)
     elapsed = time.monotonic() - started
     meta = {
         "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -207,7 +218,7 @@ def main(argv=None):
         "database": f"PostgreSQL {tools['postgresql']}",
         "load": (
             f"{tools['wrk']}, -t1 -c{load.CONNECTIONS}, "
-            + ("1 × 3 s (--quick)" if args.quick else "median of 3 × 10 s")
+            + (f"median of {repeats} × {seconds} s" if repeats > 1 else f"1 × {seconds} s")
             + ", each page right after a ceiling run"
         ),
         "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),

@@ -155,7 +155,7 @@ def measure(args) -> dict:
             for page in readers:
                 single = load.run(site.base + page.path, seconds=3, connections=1)
                 by_key[page.key]["c1_p50_ms"] = single["p50_ms"]
-        reps, seconds = (1, 3) if args.quick else (3, 10)
+        reps, seconds = args.repeats, args.seconds_per_run
         runs = {page.key: [] for page in readers}
         for rep in range(reps):
             for page in readers:
@@ -245,6 +245,8 @@ def main(argv=None):
     parser.add_argument("--admin", action="store_true")
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--seconds", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds-per-run", type=int, default=10)
     args = parser.parse_args(argv)
     # Stopped from outside, still stop the gunicorns (the `finally`s).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))

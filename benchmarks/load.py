@@ -63,7 +63,7 @@ def run(url: str, *, seconds: float, connections=CONNECTIONS, script=None) -> di
         "wrk",
         f"-t{THREADS}",
         f"-c{connections}",
-        f"-d{seconds:g}s",
+        f"-d{max(1, round(seconds))}s",  # wrk takes whole seconds only
         f"--timeout={TIMEOUT}",
         "--latency",
     ]
