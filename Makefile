@@ -63,6 +63,8 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
 
-## Render-time figures for the public pages (prints; asserts no speed).
+## Readers' and admin pages under load at 1,000 and 20,000 stories, on PostgreSQL with
+## gunicorn and wrk (prints; asserts no speed). Options: BENCH_ARGS="--sizes 1000 --quick".
+BENCH_ARGS ?=
 bench: $(STAMP)
-	DEBUG=true $(BIN)/python -m pytest benchmarks -q -s
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
