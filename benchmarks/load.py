@@ -66,6 +66,9 @@ def run(url: str, *, seconds: float, connections=CONNECTIONS, script=None) -> di
         f"-d{max(1, round(seconds))}s",  # wrk takes whole seconds only
         f"--timeout={TIMEOUT}",
         "--latency",
+        # As every browser asks: pages, feeds and sitemaps go out compressed.
+        "-H",
+        "Accept-Encoding: gzip, deflate, br",
     ]
     if script:
         command += ["-s", str(script)]

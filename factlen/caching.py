@@ -306,6 +306,10 @@ class PageCacheMiddleware:
             shared = min(shared, int(until_next))
         response["Cache-Control"] = f"public, max-age=0, must-revalidate, s-maxage={shared}"
         response["X-Page-Cache"] = outcome
+        if not (
+            request.META.get("HTTP_IF_NONE_MATCH") or request.META.get("HTTP_IF_MODIFIED_SINCE")
+        ):
+            return response
         conditional = get_conditional_response(
             request, etag=page.etag, last_modified=int(page.last_modified), response=response
         )
