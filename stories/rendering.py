@@ -1,4 +1,7 @@
-"""The story article, rendered once per change and kept.
+"""What readers' pages show of the content, rendered once per change and kept.
+
+The story article:
+
 
 Most of a story page is the story itself: its text, viewpoints, timeline,
 notes and sources, and the tags that describe it to search engines and
@@ -8,6 +11,12 @@ changes, and every such change touches the story's `updated_at`
 story's id and `updated_at`, and rendered again only after a change. The page
 around it (navigation, more stories in the topic) is rendered per request;
 previews always render afresh.
+
+The front page: the lead story and each topic's newest stories. They show
+nothing but content, so they are rendered once per content version (as the
+navigation is), which spares the eighty cards' queries and template work on
+every request the page cache does not answer: a link with a campaign's query
+string, say, or a worker whose local cache has not seen the page yet.
 """
 
 from dataclasses import dataclass
@@ -18,9 +27,11 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from factlen.caching import code_version
+from factlen.caching import cached_for_version, code_version
 
-from .models import PAGE_ROWS
+from .models import PAGE_ROWS, Story, live_topics
+
+FRONT_PAGE_STORIES_PER_TOPIC = 4
 
 
 @dataclass(frozen=True)
@@ -66,3 +77,25 @@ def _render(request, story, canonical_url) -> RenderedArticle:
         head=mark_safe(render_to_string("stories/article_head.html", context)),
         body=mark_safe(render_to_string("stories/article.html", context)),
     )
+
+
+def front_page() -> SafeString:
+    """The home page's lead story and topic sections, as HTML."""
+    html = cached_for_version(
+        "front-page", lambda: render_to_string("stories/front_page.html", _front_page_context())
+    )
+    # Safe: rendered from our templates, which escape what they show.
+    return mark_safe(html)
+
+
+def _front_page_context() -> dict:
+    stories = Story.objects.published().for_cards()
+    lead = stories.first()
+    topics = live_topics()
+    newest = stories.exclude(pk=getattr(lead, "pk", None)).newest_per_topic(
+        FRONT_PAGE_STORIES_PER_TOPIC, [topic.pk for topic in topics]
+    )
+    sections = [
+        (topic, [story for story in newest if story.topic_id == topic.pk]) for topic in topics
+    ]
+    return {"lead_list": [lead] if lead else [], "sections": sections}

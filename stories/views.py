@@ -9,26 +9,15 @@ from factlen.caching import cached_for_version, public_page
 from factlen.pagination import page_or_404
 
 from .models import Correction, PreviewLink, Story, Topic, live_topics
-from .rendering import story_article
+from .rendering import front_page, story_article
 from .search import clean_query, search_stories, snippet, uses_full_text
 
-HOME_STORIES_PER_TOPIC = 4
 RELATED_STORIES = 3
 
 
 @public_page
 def home(request):
-    stories = Story.objects.published().for_cards()
-    lead = stories.first()
-    topics = live_topics()
-    newest = stories.exclude(pk=getattr(lead, "pk", None)).newest_per_topic(
-        HOME_STORIES_PER_TOPIC, [topic.pk for topic in topics]
-    )
-    sections = [
-        (topic, [story for story in newest if story.topic_id == topic.pk]) for topic in topics
-    ]
-    context = {"lead_list": [lead] if lead else [], "sections": sections, "topics": topics}
-    return render(request, "stories/home.html", context)
+    return render(request, "stories/home.html", {"front_page": front_page()})
 
 
 @public_page

@@ -164,6 +164,20 @@ def test_topic_page_lists_published_stories_newest_first_in_pages(client, topic,
     assert "5 stories" in first
 
 
+def test_home_shows_each_change_at_once_even_with_the_page_cache_off(client, db, settings):
+    # The front page's sections are kept per content version, not per page.
+    settings.PAGE_CACHE = False
+    ai = TopicFactory(slug="ai", name="AI")
+    first = StoryFactory(topic=ai, title="First of the day")
+    assert "First of the day" in page(client, "/")
+    StoryFactory(topic=ai, title="Second of the day")
+    assert "Second of the day" in page(client, "/?utm_source=social")
+    first.title = "First, retitled"
+    first.save()
+    html = page(client, "/")
+    assert "First, retitled" in html and "First of the day" not in html
+
+
 def test_home_groups_the_newest_stories_by_topic(client, db):
     ai = TopicFactory(slug="ai", name="AI")
     energy = TopicFactory(slug="energy", name="Energy")
