@@ -121,6 +121,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # /readyz: seconds the database and the cache each have to answer.
 READY_TIMEOUT = env.float("READY_TIMEOUT", default=2.0)
+# What a 503 during a database outage tells clients to wait before retrying.
+OUTAGE_RETRY_AFTER = env.int("OUTAGE_RETRY_AFTER", default=10)
 
 # The cache: local memory by default (one process, as `make run` serves);
 # production shares one among its processes: CACHE_URL=redis://cache:6379/0.
