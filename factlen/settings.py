@@ -21,15 +21,33 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+# Links in email and feeds must be absolute, and no request is at hand when the
+# digest runs: the site's public address, as readers reach it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
+# Production must say what it is: a development default here would sign with
+# a public key, answer for the wrong host or mail links to 127.0.0.1, silently.
+_REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY": "a long random string",
+    "ALLOWED_HOSTS": "the host names the site answers to, e.g. factlen.example",
+    "SITE_URL": "the public address readers use, e.g. https://factlen.example",
+}
+if not DEBUG:
+    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not globals()[name]]
+    if _missing:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment (or .env), "
-            "or set DEBUG=true for local development."
+            "Production (DEBUG=false) cannot start without these settings:\n"
+            + "".join(
+                f"  {name} is not set: {_REQUIRED_IN_PRODUCTION[name]}\n" for name in _missing
+            )
+            + "Set them in the environment (or .env), or set DEBUG=true for local development."
         )
+if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -55,6 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /readyz, answered before host checks, redirects and caches.
     "factlen.health.HealthCheckMiddleware",
+    # REMOTE_ADDR from the trusted proxy's X-Forwarded-For, for everything below.
+    "factlen.proxy.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses what the page cache did not already store compressed. BREACH
@@ -217,10 +237,6 @@ LINK_CHECK_ALLOWED_NETWORKS = env.list("LINK_CHECK_ALLOWED_NETWORKS", default=[]
 SITE_NAME = "Factlen"
 SITE_TAGLINE = "Every angle. Every day."
 STORIES_PER_PAGE = env.int("STORIES_PER_PAGE", default=12)
-
-# Links in email must be absolute, and no request is at hand when the digest
-# runs: the site's public address, as readers reach it.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Mail goes through EMAIL_URL, e.g. smtp+tls://user:password@smtp.example:587;
 # the default prints each message to the console.
