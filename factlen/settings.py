@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "reversion",
     "csp",
     "axes",
+    # Only for its management commands (backup_db, restore_db): no models.
+    "factlen",
     "sources",
     "stories",
     "newsletter",
