@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN python -m venv /venv
 COPY pyproject.toml README.md ./
-RUN /venv/bin/pip install .
+RUN /venv/bin/pip install '.[sentry]'
 
 COPY . .
 # collectstatic needs settings but no database, no real secret and no host.

@@ -31,5 +31,9 @@ def server_error(request) -> HttpResponse:
     """handler500: called while the uncaught exception is being handled."""
     if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
         return database_unavailable(request)
-    body = loader.render_to_string("500.html")
-    return HttpResponse(body, status=500)
+    # Only the request id: it finds the traceback in the logs (and Sentry), and
+    # tells the reader nothing about our code.
+    body = loader.render_to_string("500.html", {"request_id": getattr(request, "request_id", "")})
+    response = HttpResponse(body, status=500)
+    response["Cache-Control"] = "no-store"
+    return response

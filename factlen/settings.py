@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Times and logs every request, and gives it its id (X-Request-ID).
+    "factlen.request_log.RequestLogMiddleware",
     # /healthz and /readyz, answered before host checks, redirects and caches.
     "factlen.health.HealthCheckMiddleware",
     # REMOTE_ADDR from the trusted proxy's X-Forwarded-For, for everything below.
@@ -316,11 +318,41 @@ PERMISSIONS_POLICY = dict.fromkeys(
     (),
 )
 
+# Logs go to standard output, one JSON object a line (LOG_FORMAT=json, the
+# default in production) for a log collector, or as plain text under DEBUG.
+# factlen.requests writes one line per request (factlen/request_log.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "factlen.request_log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's own logger would print each line a second time through root.
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Errors are reported to Sentry when SENTRY_DSN is set; sentry-sdk is imported
+# only then (pip install 'factlen[sentry]'; the image has it).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+        from sentry_sdk.integrations.django import DjangoIntegration
+    except ImportError as missing:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed: pip install 'factlen[sentry]'."
+        ) from missing
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        # Errors only; no readers' addresses, cookies or bodies leave the site.
+        traces_sample_rate=0,
+        send_default_pii=False,
+    )
