@@ -5,7 +5,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Count, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
@@ -16,6 +16,7 @@ from taggit.managers import TaggableManager
 
 from factlen.db import count_related
 
+from . import limits
 from .markdown import render_body_with_anchors
 from .partial_dates import PRECISIONS, PartialDate
 from .source_mix import SourceMix
@@ -29,6 +30,17 @@ RESERVED_TOPIC_SLUGS = frozenset(
         "sitemap-news.xml", "sitemaps", "sources", "static", "stories", "tags", "topics",
     }
 )  # fmt: skip
+
+
+def bounded(length: int) -> dict:
+    """A TextField's arguments for at most `length` characters (stories.limits).
+
+    A validator rather than max_length: the database keeps text unbounded
+    either way, and max_length on a TextField would make SQLite rebuild the
+    table; the admin's forms run model validation, so editors see the limit
+    on the field.
+    """
+    return {"validators": [MaxLengthValidator(length)]}
 
 
 def validate_topic_slug(value):
@@ -226,10 +238,13 @@ class Story(models.Model):
     )
     byline = models.CharField(max_length=200, default="Factlen Editorial Team")
     why_it_matters = models.TextField(
-        blank=True, help_text="“Why this matters”: a short paragraph on the stakes."
+        blank=True,
+        **bounded(limits.WHY_IT_MATTERS_LENGTH),
+        help_text="“Why this matters”: a short paragraph on the stakes.",
     )
     body = models.TextField(
         blank=True,
+        **bounded(limits.BODY_LENGTH),
         help_text="Markdown. Cite source n with [n]; start a paragraph with “> ” for a pull "
         "quote; “## ” for a subheading.",
     )
@@ -270,6 +285,7 @@ class Story(models.Model):
     withdrawn_reason = models.TextField(
         "reason for withdrawal",
         blank=True,
+        **bounded(limits.WITHDRAWN_REASON_LENGTH),
         help_text="Required to withdraw: shown to readers at the story's address.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -385,7 +401,10 @@ class Viewpoint(StoryItem):
         max_length=120, help_text="Who holds it, as a group: “Regulatory Pragmatists”."
     )
     summary = models.CharField(max_length=300, help_text="One sentence: the position in brief.")
-    detail = models.TextField(help_text="A paragraph or more: the argument in its best form.")
+    detail = models.TextField(
+        help_text="A paragraph or more: the argument in its best form.",
+        **bounded(limits.VIEWPOINT_DETAIL_LENGTH),
+    )
 
     class Meta(StoryItem.Meta):
         default_related_name = "viewpoints"
@@ -458,7 +477,7 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, **bounded(limits.COMMENT_LENGTH))
     # Failed publish checks an editor published past: [{"rule": ..., "reason": ...}].
     overrides = models.JSONField(default=list, blank=True)
 
@@ -542,7 +561,10 @@ class Correction(models.Model):
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)
-    text = models.TextField(help_text="What changed and why, as readers will read it.")
+    text = models.TextField(
+        help_text="What changed and why, as readers will read it.",
+        **bounded(limits.CORRECTION_LENGTH),
+    )
     created_at = models.DateTimeField(
         "time", default=timezone.now, help_text="When the note was made public."
     )
@@ -579,6 +601,7 @@ class Citation(models.Model):
     )
     quote = models.TextField(
         blank=True,
+        **bounded(limits.CITATION_QUOTE_LENGTH),
         help_text="Optional: what the story takes from the source, a short quote or the "
         "claim it supports. Shown in the sources list.",
     )
