@@ -10,6 +10,7 @@ from factlen.admin_widgets import TolerantAutocompleteSelect
 
 from . import limits
 from .admin_workflow import StoryWorkflowAdmin
+from .deletion import delete_stories
 from .forms import CitationFormSet, StoryForm, TimelineEventForm
 from .models import (
     Citation,
@@ -217,6 +218,12 @@ class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
             obj.owner = request.user
         obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        delete_stories(Story.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_stories(queryset)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
