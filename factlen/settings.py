@@ -247,6 +247,9 @@ X_FRAME_OPTIONS = "DENY"
 # story, and is refused with a 400 before it is read into memory.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# Search waits at most this long for the database (PostgreSQL), then says the
+# search was too broad rather than holding a worker.
+SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=3000)
 
 # Content-Security-Policy (django-csp, through factlen.headers). Public pages
 # load only our own stylesheet, icons and images, and run no script at all.
