@@ -217,7 +217,12 @@ def test_search_runs_a_fixed_number_of_queries(client, topic):
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/search/", {"q": "harbour"})
         assert response.status_code == 200
-        counts.append(len(queries))
+        # Not counted: setting the search's time limit, and inside the test's own
+        # transaction its savepoint and putting the setting back.
+        time_limit = [
+            q for q in queries if "statement_timeout" in q["sql"] or "SAVEPOINT" in q["sql"]
+        ]
+        counts.append(len(queries) - len(time_limit))
     assert counts[0] == counts[1] <= 5, counts
 
 
