@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Count, F, OuterRef, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Length, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -334,6 +334,48 @@ class Story(models.Model):
                 {"withdrawn_reason": "Say why the story is withdrawn: readers will see it."}
             )
 
+    def limit_problems(self) -> list[str]:
+        """What in the saved story is over stories.limits, in the limits' words.
+
+        The admin's forms and the package format keep a story within the
+        limits as it is written; this holds a story written any other way (a
+        shell, data from before the limits) to them before it may move on
+        through the workflow. A query per kind of row: no row is loaded.
+        """
+        problems = []
+        for _, field in _bounded_text_fields(Story):
+            length = len(getattr(self, field.name) or "")
+            if length > _length_limit(field):
+                problems.append(
+                    f"The {field.verbose_name} is longer than {_length_limit(field):,} "
+                    f"characters ({length:,})."
+                )
+        counts = (
+            Story.objects.filter(pk=self.pk)
+            .annotate(
+                **{
+                    f"{name}_count": count_related(model.objects.all(), "story")
+                    for name, model in LIMITED_ROWS.items()
+                }
+            )
+            .values(*(f"{name}_count" for name in LIMITED_ROWS))
+            .first()
+        ) or {}
+        counts["tags_count"] = self.tags.count() if self.pk else 0
+        for name, limit in limits.ITEMS.items():
+            if counts.get(f"{name}_count", 0) > limit.most:
+                problems.append(limit.refusal(counts[f"{name}_count"]))
+        for row_model in LIMITED_ROWS.values():
+            for _, field in _bounded_text_fields(row_model):
+                most = _length_limit(field)
+                longer = row_model.objects.annotate(n=Length(field.name))
+                if longer.filter(story=self, n__gt=most).exists():
+                    problems.append(
+                        f"A row of {row_model._meta.verbose_name_plural} has a "
+                        f"{field.verbose_name} longer than {most:,} characters."
+                    )
+        return problems
+
     @property
     def last_correction_at(self):
         """When the newest public note was added (from the prefetched notes)."""
@@ -623,6 +665,33 @@ class Citation(models.Model):
     def __str__(self):
         return f"[{self.number}] {self.source}"
 
+
+def _length_limit(field) -> int | None:
+    return min(
+        (v.limit_value for v in field.validators if isinstance(v, MaxLengthValidator)),
+        default=None,
+    )
+
+
+def _bounded_text_fields(model):
+    """(model, field) for each text field kept unbounded by the database but
+    bounded by a validator (stories.limits)."""
+    return [
+        (model, field)
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.TextField) and _length_limit(field) is not None
+    ]
+
+
+# The rows edited with a story, by the name stories.limits counts them under.
+LIMITED_ROWS = {
+    "viewpoints": Viewpoint,
+    "key_points": KeyPoint,
+    "timeline_events": TimelineEvent,
+    "open_questions": OpenQuestion,
+    "citations": Citation,
+    "corrections": Correction,
+}
 
 # What the story page shows with a story, as prefetches: the page's queries,
 # whatever the story holds.

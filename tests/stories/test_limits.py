@@ -16,6 +16,7 @@ from stories import limits
 from stories.models import Story, Viewpoint
 from stories.package_format import check_package, parse_package
 from stories.packages import PackageInvalid, import_package
+from stories.workflow import TransitionRefused, perform
 
 from ..factories import SourceFactory, StoryFactory, package_data
 from .test_admin import add_rows, errors_of, full_story_form, story_form
@@ -199,3 +200,28 @@ def test_the_admin_saves_a_story_filled_to_every_limit_as_a_browser_sends_it(edi
     assert len(story.body) == limits.BODY_LENGTH
     assert story.citations.count() == 80 and story.corrections.count() == 50
     assert Revision.objects.count() == 1
+
+
+def test_a_story_written_past_the_limits_cannot_move_on_until_it_is_within_them(editor):
+    story = import_package(package_data(status="draft", published_at=None)).story
+    Story.objects.filter(pk=story.pk).update(body="Fishers object [1][2]. " * 3000)
+    rows = [Viewpoint(story=story, **viewpoint(i)) for i in range(12)]
+    Viewpoint.objects.bulk_create(rows)  # 14 with the package's two
+    Viewpoint.objects.filter(pk=rows[0].pk).update(detail="x" * 6001)
+    with pytest.raises(TransitionRefused) as refusal:
+        perform(story, "publish", by=editor, overrides={"markers": "no", "viewpoints": "no"})
+    assert refusal.value.problems == [
+        "The body is longer than 60,000 characters (69,000).",
+        "A story holds at most 12 viewpoints (14 given).",
+        "A row of viewpoints has a detail longer than 6,000 characters.",
+    ]
+    Story.objects.filter(pk=story.pk).update(body=package_data()["body"])
+    Viewpoint.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    assert perform(story, "publish", by=editor).to_status == "published"
+
+
+def test_a_story_over_the_limits_can_still_be_withdrawn(editor):
+    story = import_package(package_data()).story
+    Story.objects.filter(pk=story.pk).update(body="x" * 70_000)
+    transition = perform(story, "withdraw", by=editor, comment="Removed while we check it.")
+    assert transition.to_status == "withdrawn"
