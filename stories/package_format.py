@@ -258,8 +258,19 @@ def _value_problems(data):
                 yield path, f"holds the character U+{ord(bad):04X}, which text may not contain"
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _step(part) -> str:
+    if isinstance(part, int):
+        return f"[{part}]"
+    # A key that is not a plain name (empty, spaces, control characters) is
+    # shown as JSON, so every path can be read and printed.
+    return f".{part}" if _NAME.fullmatch(part) else f"[{json.dumps(part)}]"
+
+
 def _line(path, text) -> str:
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    where = "".join(_step(part) for part in path).lstrip(".")
     return f"{where}: {text}" if where else text
 
 

@@ -225,3 +225,12 @@ def test_a_story_over_the_limits_can_still_be_withdrawn(editor):
     Story.objects.filter(pk=story.pk).update(body="x" * 70_000)
     transition = perform(story, "withdraw", by=editor, comment="Removed while we check it.")
     assert transition.to_status == "withdrawn"
+
+
+@pytest.mark.parametrize(
+    ("key", "where"), [("", '[""]'), ("a b", '["a b"]'), ("\x00\ud800", '["\\u0000\\ud800"]')]
+)
+def test_an_unknown_key_that_is_not_a_plain_name_is_shown_as_json(key, where):
+    data = package_data()
+    data[key] = 1
+    assert problems_of(data) == [f"{where}: unknown field"]
