@@ -17,7 +17,9 @@ RELATED_STORIES = 3
 
 @public_page
 def home(request):
-    return render(request, "stories/home.html", {"front_page": front_page()})
+    # The newsletter box offers the live topics (kept per content version too).
+    context = {"front_page": front_page(), "topics": live_topics()}
+    return render(request, "stories/home.html", context)
 
 
 @public_page
