@@ -8,7 +8,9 @@ from reversion.admin import VersionAdmin
 
 from factlen.admin_widgets import TolerantAutocompleteSelect
 
+from . import limits
 from .admin_workflow import StoryWorkflowAdmin
+from .deletion import delete_stories
 from .forms import CitationFormSet, StoryForm, TimelineEventForm
 from .models import (
     Citation,
@@ -39,8 +41,27 @@ class TopicAdmin(admin.ModelAdmin):
         return topic.story_count
 
 
-class ViewpointInline(admin.StackedInline):
+class LimitedInline:
+    """Rows edited with the story, at most `limit.most` of them (stories.limits):
+    the page offers no more, and a save with more is refused in the limit's words."""
+
+    limit: limits.ItemLimit
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        return self.limit.most
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, validate_max=True, **kwargs)
+        formset.default_error_messages = {
+            **formset.default_error_messages,
+            "too_many_forms": self.limit.refusal(),
+        }
+        return formset
+
+
+class ViewpointInline(LimitedInline, admin.StackedInline):
     model = Viewpoint
+    limit = limits.ITEMS["viewpoints"]
     extra = 0
     fields = [("label", "holders", "position"), "stance", "summary", "detail"]
     formfield_overrides = {
@@ -49,7 +70,7 @@ class ViewpointInline(admin.StackedInline):
     }
 
 
-class SentenceListInline(admin.TabularInline):
+class SentenceListInline(LimitedInline, admin.TabularInline):
     """A list of one-sentence items, with room to read each sentence whole."""
 
     extra = 0
@@ -61,23 +82,27 @@ class SentenceListInline(admin.TabularInline):
 
 class KeyPointInline(SentenceListInline):
     model = KeyPoint
+    limit = limits.ITEMS["key_points"]
     verbose_name_plural = "key points"
 
 
 class OpenQuestionInline(SentenceListInline):
     model = OpenQuestion
+    limit = limits.ITEMS["open_questions"]
     verbose_name_plural = "what we don't know"
 
 
-class TimelineEventInline(admin.TabularInline):
+class TimelineEventInline(LimitedInline, admin.TabularInline):
     model = TimelineEvent
+    limit = limits.ITEMS["timeline_events"]
     form = TimelineEventForm
     extra = 0
     verbose_name_plural = "how we got here (timeline)"
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(LimitedInline, admin.StackedInline):
     model = Correction
+    limit = limits.ITEMS["corrections"]
     extra = 0
     fields = [("kind", "created_at"), "text", ("paragraph", "source_number")]
     verbose_name_plural = "updates and corrections (public)"
@@ -99,8 +124,9 @@ class CitedSourceSelect(TolerantAutocompleteSelect):
         return [(None, options, 0)]
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(LimitedInline, admin.TabularInline):
     model = Citation
+    limit = limits.ITEMS["citations"]
     formset = CitationFormSet
     extra = 0
     fields = ["number", "source", "quote", "accessed"]
@@ -192,6 +218,12 @@ class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
             obj.owner = request.user
         obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        delete_stories(Story.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_stories(queryset)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
