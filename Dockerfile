@@ -1,21 +1,40 @@
-FROM python:3.12-slim
+# Build: install the site's dependencies (not the development ones) into a
+# virtual environment and collect the static files; the image keeps only those.
+FROM python:3.12-slim AS build
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-
+RUN python -m venv /venv
 COPY pyproject.toml README.md ./
-RUN pip install . && useradd --system --create-home --uid 1000 factlen
+RUN /venv/bin/pip install '.[sentry]'
 
 COPY . .
-# collectstatic needs settings but no database or real secret.
-RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-    python manage.py collectstatic --noinput \
-    && mkdir -p /app/data && chown -R factlen /app/data
+# collectstatic needs settings but no database, no real secret and no host.
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=build.invalid SITE_URL=http://build.invalid \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    /venv/bin/python manage.py collectstatic --noinput
+
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/venv/bin:$PATH
+
+# pg_dump and pg_restore, for backup_db and restore_db.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --create-home --uid 1000 factlen
+
+WORKDIR /app
+COPY --from=build /venv /venv
+COPY --from=build /app /app
+RUN mkdir -p /app/data && chown factlen /app/data
 
 USER factlen
 EXPOSE 8000
-CMD ["gunicorn", "factlen.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Bind address and worker count (WEB_CONCURRENCY) come from gunicorn.conf.py.
+CMD ["gunicorn", "factlen.wsgi:application"]

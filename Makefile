@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup check format clean bench
+.PHONY: run test setup check format clean bench backup restore
 
 CODE := manage.py factlen stories sources newsletter tests benchmarks
 
@@ -68,3 +68,12 @@ clean:
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+## Back up the database (PostgreSQL, DATABASE_URL) to backups/factlen-<time>.dump.
+backup: $(STAMP) .env
+	$(BIN)/python manage.py backup_db
+
+## Restore FILE into the empty database DATABASE_URL names (RESTORE_URL: another one).
+restore: $(STAMP) .env
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/factlen-….dump [RESTORE_URL=postgres://…]"; exit 2; }
+	$(BIN)/python manage.py restore_db "$(FILE)" $(if $(RESTORE_URL),--database-url "$(RESTORE_URL)")

@@ -89,6 +89,7 @@ def environment(static_root: str) -> dict:
             "DEBUG": "false",
             "SECRET_KEY": "bench-only-" + secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": "http://127.0.0.1:8000",
             "SECURE_COOKIES": "false",
             "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
             "STATIC_ROOT": static_root,

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -116,7 +116,13 @@ def content_state() -> ContentState:
     """The current content state; a new one once a scheduled story's time comes."""
     state = cache.get(_state_key())
     if state is None or (state.next_change_at is not None and time.time() >= state.next_change_at):
-        state = _new_state()
+        try:
+            state = _new_state()
+        except DatabaseError:
+            # The database is down: the pages kept for the last state are still
+            # the best there is, so go on serving them; with none, fail.
+            if state is None:
+                raise
     return state
 
 

@@ -21,15 +21,33 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+# Links in email and feeds must be absolute, and no request is at hand when the
+# digest runs: the site's public address, as readers reach it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
+# Production must say what it is: a development default here would sign with
+# a public key, answer for the wrong host or mail links to 127.0.0.1, silently.
+_REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY": "a long random string",
+    "ALLOWED_HOSTS": "the host names the site answers to, e.g. factlen.example",
+    "SITE_URL": "the public address readers use, e.g. https://factlen.example",
+}
+if not DEBUG:
+    _missing = [name for name in _REQUIRED_IN_PRODUCTION if not globals()[name]]
+    if _missing:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment (or .env), "
-            "or set DEBUG=true for local development."
+            "Production (DEBUG=false) cannot start without these settings:\n"
+            + "".join(
+                f"  {name} is not set: {_REQUIRED_IN_PRODUCTION[name]}\n" for name in _missing
+            )
+            + "Set them in the environment (or .env), or set DEBUG=true for local development."
         )
+if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -47,12 +65,20 @@ INSTALLED_APPS = [
     "reversion",
     "csp",
     "axes",
+    # Only for its management commands (backup_db, restore_db): no models.
+    "factlen",
     "sources",
     "stories",
     "newsletter",
 ]
 
 MIDDLEWARE = [
+    # Times and logs every request, and gives it its id (X-Request-ID).
+    "factlen.request_log.RequestLogMiddleware",
+    # /healthz and /readyz, answered before host checks, redirects and caches.
+    "factlen.health.HealthCheckMiddleware",
+    # REMOTE_ADDR from the trusted proxy's X-Forwarded-For, for everything below.
+    "factlen.proxy.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses what the page cache did not already store compressed. BREACH
@@ -108,7 +134,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # With the database down or unreachable, a reader waits at most this long
+    # before getting the "back soon" page, rather than the OS's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=2)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# /readyz: seconds the database and the cache each have to answer.
+READY_TIMEOUT = env.float("READY_TIMEOUT", default=2.0)
+# What a 503 during a database outage tells clients to wait before retrying.
+OUTAGE_RETRY_AFTER = env.int("OUTAGE_RETRY_AFTER", default=10)
 
 # The cache: local memory by default (one process, as `make run` serves);
 # production shares one among its processes: CACHE_URL=redis://cache:6379/0.
@@ -204,10 +242,6 @@ SITE_NAME = "Factlen"
 SITE_TAGLINE = "Every angle. Every day."
 STORIES_PER_PAGE = env.int("STORIES_PER_PAGE", default=12)
 
-# Links in email must be absolute, and no request is at hand when the digest
-# runs: the site's public address, as readers reach it.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-
 # Mail goes through EMAIL_URL, e.g. smtp+tls://user:password@smtp.example:587;
 # the default prints each message to the console.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -294,11 +328,41 @@ PERMISSIONS_POLICY = dict.fromkeys(
     (),
 )
 
+# Logs go to standard output, one JSON object a line (LOG_FORMAT=json, the
+# default in production) for a log collector, or as plain text under DEBUG.
+# factlen.requests writes one line per request (factlen/request_log.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "factlen.request_log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's own logger would print each line a second time through root.
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Errors are reported to Sentry when SENTRY_DSN is set; sentry-sdk is imported
+# only then (pip install 'factlen[sentry]'; the image has it).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+        from sentry_sdk.integrations.django import DjangoIntegration
+    except ImportError as missing:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed: pip install 'factlen[sentry]'."
+        ) from missing
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        # Errors only; no readers' addresses, cookies or bodies leave the site.
+        traces_sample_rate=0,
+        send_default_pii=False,
+    )

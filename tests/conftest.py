@@ -15,6 +15,9 @@ from stories.roles import EDITOR, WRITER
 
 from .factories import StoryFactory, TopicFactory, complete_story, newsroom_member
 
+# A gunicorn on a PostgreSQL cluster the tests may stop (outage tests).
+from .throwaway_site import throwaway_postgres, throwaway_site  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def empty_caches():

@@ -41,6 +41,7 @@ def production_env(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
         "STATIC_ROOT": str(tmp_path / "static"),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "http://127.0.0.1",
         "SECURE_COOKIES": "false",
     }
     for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 
@@ -24,10 +25,29 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_production_starts_with_a_secret_key():
-    result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="sqlite://:memory:")
+# What production must set besides DEBUG=false.
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "factlen.example",
+    "SITE_URL": "https://factlen.example",
+}
+
+
+def test_production_starts_with_a_secret_key_hosts_and_its_address():
+    result = load_settings(**PRODUCTION, DATABASE_URL="sqlite://:memory:")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"])
+def test_production_refuses_to_start_without_each_required_setting(missing):
+    env = {name: value for name, value in PRODUCTION.items() if name != missing}
+    result = load_settings(**env, DATABASE_URL="sqlite://:memory:")
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+    # Only the one missing is named.
+    assert result.stderr.count("is not set") == 1
 
 
 def test_development_starts_without_a_secret_key():
@@ -54,7 +74,8 @@ def setting(name, **env):
         text=True,
         cwd=settings.BASE_DIR,
         env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "factlen.settings"}
-        | {"DEBUG": "false", "SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite://:memory:"}
+        | PRODUCTION
+        | {"DATABASE_URL": "sqlite://:memory:"}
         | env,
         check=True,
     )
@@ -90,15 +111,13 @@ def test_hsts_preload_without_subdomains_or_a_years_max_age_refuses_to_start():
             "SECURE_HSTS_SECONDS": "3600",
         },
     ):
-        result = load_settings(DEBUG="false", SECRET_KEY="x" * 50, **env)
+        result = load_settings(**PRODUCTION, **env)
         assert result.returncode != 0
         assert "SECURE_HSTS_PRELOAD needs" in result.stderr
 
 
 def test_login_throttling_that_allows_over_100_failures_an_hour_refuses_to_start():
-    result = load_settings(
-        DEBUG="false", SECRET_KEY="x" * 50, LOGIN_FAILURE_LIMIT="30", LOGIN_COOLOFF_MINUTES="15"
-    )
+    result = load_settings(**PRODUCTION, LOGIN_FAILURE_LIMIT="30", LOGIN_COOLOFF_MINUTES="15")
     assert result.returncode != 0
     assert "more than 100 failed log-ins an hour" in result.stderr
     assert setting("AXES_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT="20") == "20"  # 5 rounds of 20

@@ -44,6 +44,7 @@ def test_sign_up_limits_hold_across_two_workers_sharing_redis(tmp_path, redis_ca
         "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
         "STATIC_ROOT": str(tmp_path / "static"),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "http://127.0.0.1",
         "SECURE_COOKIES": "false",
         "CACHE_URL": redis_cache_settings["LOCATION"],
         "EMAIL_URL": f"filemail:///{mail}",  # an absolute path after the third slash
