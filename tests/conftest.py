@@ -26,6 +26,22 @@ def empty_caches():
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Background tasks run where they are enqueued, so a test sees their effect.
+
+    Tests of the queue itself (tests/test_tasks.py...) switch to the database
+    or Redis backend and run a real worker.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def queued(settings):
+    """Tasks go to django-tasks-db's table, to be run by tests.tasks.run_worker()."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
 def redis_url():
     """A Redis database of this test process's own (parallel test workers each get one)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
