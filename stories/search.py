@@ -9,11 +9,10 @@ default, matches each word as a substring across the same fields.
 
 import re
 from dataclasses import dataclass
-from functools import partial
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -237,12 +236,3 @@ def refresh_search_vectors(story_ids=None) -> int:
         )
     )
     return stories.update(search_vector=vector)
-
-
-def schedule_refresh(sender, instance, **kwargs):
-    """Signal receiver: refresh a story's vector once its transaction commits,
-    when the story and all of its inlines are saved."""
-    if not uses_full_text():
-        return
-    story_id = instance.pk if isinstance(instance, Story) else instance.story_id
-    transaction.on_commit(partial(refresh_search_vectors, [story_id]))
