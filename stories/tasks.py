@@ -20,8 +20,10 @@ class _Refresh:
 
     def __init__(self):
         self.story_ids = set()
+        self.done = False
 
     def __call__(self):
+        self.done = True
         refresh_search.enqueue(story_ids=sorted(self.story_ids))
 
 
@@ -33,7 +35,7 @@ def schedule_refresh(sender, instance, **kwargs):
     story_id = instance.pk if isinstance(instance, Story) else instance.story_id
     pending = next(
         (hook for _, hook, _ in transaction.get_connection().run_on_commit
-         if isinstance(hook, _Refresh)),
+         if isinstance(hook, _Refresh) and not hook.done),
         None,
     )  # fmt: skip
     if pending is None:

@@ -64,10 +64,9 @@ def test_no_purge_is_queued_without_a_purge_endpoint(published_story, queued):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
-def test_one_search_refresh_is_queued_per_transaction_and_the_worker_runs_it(
-    topic, queued, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+@pytest.mark.django_db(transaction=True)
+def test_one_search_refresh_is_queued_per_transaction_and_the_worker_runs_it(topic, queued):
+    with transaction.atomic():
         story = StoryFactory(topic=topic, title="Ferries")
         KeyPoint.objects.create(story=story, text="Timetables change in spring.")
         KeyPoint.objects.create(story=story, text="Fares stay the same.")

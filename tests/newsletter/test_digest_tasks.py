@@ -9,7 +9,10 @@ from django_tasks_db.models import DBTaskResult
 from ..factories import StoryFactory
 from ..tasks import run_worker
 
-pytestmark = pytest.mark.django_db
+# Real commits: the worker closes a connection left inside a transaction, as a test's is.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DIGESTS = DBTaskResult.objects.filter(task_path="newsletter.tasks.send_digest")
 
 
 def run_digest():
@@ -25,12 +28,12 @@ def test_the_digest_queues_one_task_per_confirmed_reader_and_the_worker_sends_th
 
     assert "Queued 3 digests for the task worker." in run_digest()
     assert mailoutbox == []
-    assert DBTaskResult.objects.ready().count() == 3
+    assert DIGESTS.ready().count() == 3
 
     run_worker()
 
     assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.org", "bob@example.org"]
-    assert DBTaskResult.objects.successful().count() == 3
+    assert DIGESTS.successful().count() == 3
 
 
 def test_a_reader_never_gets_the_same_digest_twice_even_when_the_digest_runs_twice(
@@ -44,4 +47,4 @@ def test_a_reader_never_gets_the_same_digest_twice_even_when_the_digest_runs_twi
 
     (message,) = mailoutbox
     assert "AI story" in message.body
-    assert DBTaskResult.objects.successful().count() == 2
+    assert DIGESTS.successful().count() == 2

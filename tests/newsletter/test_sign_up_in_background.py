@@ -12,7 +12,8 @@ from newsletter.models import Subscriber
 from ..smtp import smtp_server, use_smtp
 from ..tasks import run_worker
 
-pytestmark = pytest.mark.django_db
+# Real commits: the worker closes a connection left inside a transaction, as a test's is.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def sign_up(client, topic, email="new@example.org"):

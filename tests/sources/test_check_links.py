@@ -185,7 +185,8 @@ def queue_checks(*args):
     return out.getvalue()
 
 
-@pytest.mark.django_db
+# Real commits where the worker runs: it closes a connection left inside a transaction.
+@pytest.mark.django_db(transaction=True)
 def test_queued_checks_are_recorded_by_the_worker(web, queued):
     server, base = web
     ok, missing = SourceFactory(url=f"{base}/ok"), SourceFactory(url=f"{base}/missing")
@@ -218,7 +219,7 @@ def test_one_host_s_checks_are_queued_a_delay_apart_and_other_hosts_at_once(queu
     assert by_url["https://other.example/a"] == first == get_date_max()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_check_whose_host_is_busy_goes_back_in_the_queue_untried(web, queued):
     server, base = web
     source = SourceFactory(url=f"{base}/ok")
