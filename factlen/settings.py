@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "factlen",
     "sources",
     "stories",
     "newsletter",
@@ -246,6 +247,19 @@ if TASKS_BACKEND == "redis":
 # TASK_RETRY_SECONDS, then twice that, and so on (factlen/retries.py).
 TASK_ATTEMPTS = env.int("TASK_ATTEMPTS", default=5)
 TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
+
+# Periodic work (`manage.py run_scheduler`, factlen/scheduler.py), as crontab
+# lines (minute hour day month weekday; a sixth field in front is seconds) in
+# the newsroom's time zone. However many schedulers run, each occurrence runs
+# once; one missed while no scheduler ran (up to SCHEDULE_CATCH_UP_HOURS ago)
+# runs once when one starts.
+NEWSROOM_TIME_ZONE = env.str("NEWSROOM_TIME_ZONE", default=TIME_ZONE)
+SCHEDULE = {
+    "digest": env.str("SCHEDULE_DIGEST", default="0 7 * * *"),
+    "link_checks": env.str("SCHEDULE_LINK_CHECKS", default="30 2 * * *"),
+    "cleanup": env.str("SCHEDULE_CLEANUP", default="0 4 * * *"),
+}
+SCHEDULE_CATCH_UP_HOURS = env.int("SCHEDULE_CATCH_UP_HOURS", default=24)
 
 # Only a proxy that strips X-Forwarded-Proto from what clients send and sets it
 # itself may be trusted with it: otherwise any client could make a plain HTTP
