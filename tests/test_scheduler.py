@@ -2,7 +2,6 @@
 however many schedulers run, a missed run caught up once."""
 
 import datetime
-import os
 import re
 import subprocess
 import sys
@@ -10,7 +9,6 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from factlen import scheduler
@@ -18,6 +16,7 @@ from factlen.models import ScheduledRun
 from stories.models import PreviewLink
 
 from .factories import StoryFactory
+from .tasks import manage
 
 UTC = datetime.UTC
 
@@ -88,41 +87,6 @@ def test_a_failing_job_is_recorded_with_its_error(monkeypatch):
 # Two schedulers as real processes, sharing this test's database.
 
 RAN = re.compile(r"Ran (\w+) for (\S+)")
-RARELY = "0 0 1 1 *"  # New Year's midnight: never within these tests' windows
-
-
-@pytest.fixture
-def site_env(tmp_path, transactional_db):
-    """Environment for manage.py subprocesses on a database this test can see."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DEBUG": "true",
-        "TASKS_BACKEND": "immediate",
-        "LOG_LEVEL": "INFO",
-        "SCHEDULE_DIGEST": RARELY,
-        "SCHEDULE_LINK_CHECKS": RARELY,
-    }
-    if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        )
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-        manage(env, "migrate", "--noinput")
-    return env
-
-
-def manage(env, *args, timeout=120):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        env=env,
-        cwd=settings.BASE_DIR,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def two_schedulers(env, seconds):
