@@ -223,7 +223,7 @@ NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 2
 # goes through Django's tasks API to one of three backends:
 # - database (default): a table in DATABASE_URL, run by `manage.py db_worker`;
 # - redis: RQ on TASKS_URL (redis://host:6379/1), run by
-#   `manage.py rqworker --job-class django_tasks_rq.Job default`, so more
+#   `manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job default`, so more
 #   machines add workers by pointing at the same Redis;
 # - immediate: run inside the process that asks, at once (the tests).
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")

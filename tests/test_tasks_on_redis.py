@@ -4,6 +4,8 @@ The machine's real Redis (the redis_queue fixture) and a real SMTP
 server; the site and the worker are separate processes, as on two machines.
 """
 
+import time
+
 import redis
 
 from .smtp import smtp_server
@@ -44,3 +46,31 @@ def test_an_unknown_tasks_backend_fails_loudly():
     result = load_settings(DEBUG="true", DATABASE_URL="sqlite://:memory:", TASKS_BACKEND="celery")
     assert result.returncode != 0
     assert "TASKS_BACKEND='celery'" in result.stderr
+
+
+def test_a_refused_email_is_retried_by_an_rq_worker_with_its_scheduler(site_env, redis_queue):
+    env = site_env | {
+        "TASKS_BACKEND": "redis",
+        "TASKS_URL": redis_queue,
+        "TASK_RETRY_SECONDS": "1",
+    }
+    worker = ["rqworker", "--burst", "--with-scheduler", "--job-class", "django_tasks_rq.Job"]
+    with smtp_server(refuse=1) as (inbox, email_url):
+        env["EMAIL_URL"] = email_url
+        manage(
+            env,
+            "shell",
+            "-c",
+            "from stories.models import Topic\n"
+            "from newsletter.tasks import subscribe\n"
+            "topic = Topic.objects.create(name='Energy', slug='energy')\n"
+            "subscribe.enqueue(email='reader@example.org', topic_ids=[topic.pk])",
+        )
+        manage(env, *worker, "default")
+        assert (inbox.refused, inbox.messages) == (1, [])
+
+        time.sleep(2)  # the retry's run_after passes
+        manage(env, *worker, "default")
+
+        (message,) = inbox.to("reader@example.org")
+        assert "Confirm" in message["Subject"]
