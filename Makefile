@@ -34,11 +34,15 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(STAMP) $(NODE_STAMP) .env
 
-## Set everything up and serve the demo site on http://127.0.0.1:8000 (SQLite).
+## Set everything up and serve the demo site on http://127.0.0.1:8000 (SQLite),
+## with a task worker beside it for background work (sign-up emails, digests...).
 run: $(STAMP) .env
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo --admin
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Background tasks: a db_worker runs beside the server (TASKS_BACKEND=database) and stops with it."
+	@DEBUG=true TASKS_BACKEND=database $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DEBUG=true TASKS_BACKEND=database $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Set everything up and run the whole test suite (DATABASE_URL picks the database).
 test: $(STAMP) $(NODE_STAMP) .env

@@ -38,6 +38,9 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from django_tasks import task
+
+from factlen.retries import retrying
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +151,8 @@ def content_changed(*, scheduling=False) -> None:
 
 def _committed_change() -> None:
     _new_state()
-    purge_shared_caches()
+    if settings.CACHE_PURGE_URL:
+        purge_shared_caches_task.enqueue()
 
 
 def cached_for_version(key: str, compute, timeout: int | None = None):
@@ -166,9 +170,24 @@ def purge_shared_caches() -> None:
 
     Pages carry `s-maxage`, so a shared cache may keep them; CACHE_PURGE_URL
     names an endpoint (a Varnish ban, a CDN's purge-everything API) that is
-    sent one request per change. A failure is logged: the shared cache then
-    serves a page at most PAGE_CACHE_SHARED_SECONDS old.
+    sent one request per change, by a task (retried), so no save waits for
+    it. A failure is logged: the shared cache then serves a page at most
+    PAGE_CACHE_SHARED_SECONDS old.
     """
+    try:
+        _purge()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        logger.warning("Cache purge at %s failed: %s", settings.CACHE_PURGE_URL, exc)
+
+
+@task(takes_context=True)
+@retrying
+def purge_shared_caches_task():
+    """purge_shared_caches, failing loudly so that the task is tried again."""
+    _purge()
+
+
+def _purge() -> None:
     url = settings.CACHE_PURGE_URL
     if not url:
         return
@@ -176,11 +195,8 @@ def purge_shared_caches() -> None:
     if settings.CACHE_PURGE_TOKEN:
         headers["Authorization"] = f"Bearer {settings.CACHE_PURGE_TOKEN}"
     request = urllib.request.Request(url, method=settings.CACHE_PURGE_METHOD, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            response.read(1024)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        logger.warning("Cache purge at %s failed: %s", url, exc)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        response.read(1024)
 
 
 def public_page(view):

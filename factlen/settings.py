@@ -65,7 +65,10 @@ INSTALLED_APPS = [
     "reversion",
     "csp",
     "axes",
-    # Only for its management commands (backup_db, restore_db): no models.
+    "django_tasks",
+    "django_tasks_db",
+    # Its management commands (backup_db, restore_db, run_scheduler) and the
+    # scheduler's record of runs.
     "factlen",
     "sources",
     "stories",
@@ -249,6 +252,48 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Factlen <newsletter@factlen.example>")
 # How long a newsletter confirmation link works, in seconds.
 NEWSLETTER_CONFIRM_MAX_AGE = env.int("NEWSLETTER_CONFIRM_MAX_AGE", default=3 * 24 * 60 * 60)
+
+# Background work (newsletter/tasks.py, sources/tasks.py, stories/tasks.py)
+# goes through Django's tasks API to one of three backends:
+# - database (default): a table in DATABASE_URL, run by `manage.py db_worker`;
+# - redis: RQ on TASKS_URL (redis://host:6379/1), run by
+#   `manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job default`, so more
+#   machines add workers by pointing at the same Redis;
+# - immediate: run inside the process that asks, at once (the tests).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+TASKS_URL = env.str("TASKS_URL", default="")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r}: use one of {', '.join(_TASK_BACKENDS)}."
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+if TASKS_BACKEND == "redis":
+    if not TASKS_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("TASKS_BACKEND=redis needs TASKS_URL=redis://host:6379/N.")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_URL}}
+# A failed task is tried again this many times in all, waiting
+# TASK_RETRY_SECONDS, then twice that, and so on (factlen/retries.py).
+TASK_ATTEMPTS = env.int("TASK_ATTEMPTS", default=5)
+TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
+
+# Periodic work (`manage.py run_scheduler`, factlen/scheduler.py), as crontab
+# lines (minute hour day month weekday; a sixth field in front is seconds) in
+# the newsroom's time zone. However many schedulers run, each occurrence runs
+# once; one missed while no scheduler ran (up to SCHEDULE_CATCH_UP_HOURS ago)
+# runs once when one starts.
+NEWSROOM_TIME_ZONE = env.str("NEWSROOM_TIME_ZONE", default=TIME_ZONE)
+SCHEDULE = {
+    "digest": env.str("SCHEDULE_DIGEST", default="0 7 * * *"),
+    "link_checks": env.str("SCHEDULE_LINK_CHECKS", default="30 2 * * *"),
+    "cleanup": env.str("SCHEDULE_CLEANUP", default="0 4 * * *"),
+}
+SCHEDULE_CATCH_UP_HOURS = env.int("SCHEDULE_CATCH_UP_HOURS", default=24)
 
 # Only a proxy that strips X-Forwarded-Proto from what clients send and sets it
 # itself may be trusted with it: otherwise any client could make a plain HTTP

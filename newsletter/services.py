@@ -1,7 +1,6 @@
 """Newsletter writes that span models or send email."""
 
 import hashlib
-import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,35 +9,38 @@ from . import ratelimit
 from .emails import confirmation_message, digest_message
 from .models import SentStory, Subscriber, normalize_email
 
-logger = logging.getLogger(__name__)
-
 # However many machines ask, an inbox gets at most this many confirmation
 # emails per hour: the form cannot be used to flood someone's inbox.
 CONFIRMATIONS_PER_ADDRESS = 3
 
 
-def subscribe(*, email, topics):
-    """Record a sign-up for `topics`; ask an address that is not confirmed to confirm.
+def subscribe(*, email, topics) -> Subscriber | None:
+    """Record a sign-up for `topics`; return the subscriber if a confirmation email is due.
 
-    A confirmed reader's topics are added without an email. The caller learns
-    nothing about which case it was, so the form cannot tell anyone whether an
-    address is subscribed.
+    A confirmed reader's topics are added without an email, and an inbox gets
+    at most CONFIRMATIONS_PER_ADDRESS confirmations an hour. This runs as a
+    task (newsletter/tasks.py), after the reply has gone: the reply is the
+    same, and takes as long, whichever case it was, so the form cannot tell
+    anyone whether an address is subscribed.
     """
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(email=normalize_email(email))
         subscriber.topics.add(*topics)
     if subscriber.is_confirmed:
-        return
+        return None
     address = hashlib.sha256(subscriber.email.encode()).hexdigest()
     if not ratelimit.allow(f"confirm:{address}", limit=CONFIRMATIONS_PER_ADDRESS, window=3600):
-        return
-    try:
-        confirmation_message(subscriber).send()
-    except Exception:
-        # Logged, not shown: an error page here would reveal the address is new.
-        logger.exception(
-            "Could not send the newsletter confirmation to subscriber %s", subscriber.pk
-        )
+        return None
+    return subscriber
+
+
+def send_confirmation(*, subscriber_id) -> bool:
+    """Email the confirmation link, unless the reader confirmed or left meanwhile."""
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.is_confirmed:
+        return False
+    confirmation_message(subscriber).send()
+    return True
 
 
 def send_digest(*, subscriber_id) -> int:

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_http_methods
 
 from stories.models import Topic, live_topics
 
-from . import ratelimit, services, tokens
+from . import ratelimit, tasks, tokens
 from .emails import confirm_valid_for
 from .forms import SubscribeForm, TopicsForm
 
@@ -47,7 +47,12 @@ def subscribe(request):
         return render(request, "newsletter/check_inbox.html", {"valid_for": confirm_valid_for()})
     if not form.is_valid():
         return _subscribe_page(request, form)
-    services.subscribe(email=form.cleaned_data["email"], topics=form.cleaned_data["topics"])
+    # Queued, not done here: sending the confirmation (or not, for a reader
+    # already confirmed) would make the reply slower for a new address.
+    tasks.subscribe.enqueue(
+        email=form.cleaned_data["email"],
+        topic_ids=[topic.pk for topic in form.cleaned_data["topics"]],
+    )
     return render(request, "newsletter/check_inbox.html", {"valid_for": confirm_valid_for()})
 
 

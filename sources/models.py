@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from factlen.db import count_related
 
 from .normalize import InvalidURL, normalize_url
+from .signals import link_health
 
 # A source is broken after this many failed checks in a row: one failure is
 # as likely to be the site's bad minute as a dead link.
@@ -174,6 +175,23 @@ class SourceQuerySet(models.QuerySet):
 
     def broken(self):
         return self.filter(link_failures__gte=BROKEN_AFTER)
+
+    def record_check(self, pk, result) -> None:
+        """Store a link check's result (a sources.links.LinkResult) on source `pk`."""
+        fields = {
+            "link_status": result.status,
+            "link_final_url": result.final_url[:2000],
+            "link_error": result.error,
+            "link_checked_at": timezone.now(),
+        }
+        # F() so a concurrent check cannot lose a count.
+        fields["link_failures"] = models.F("link_failures") + 1 if result.failed else 0
+        with transaction.atomic():
+            was_broken = self.broken().filter(pk=pk).exists()
+            self.filter(pk=pk).update(**fields)
+            if self.broken().filter(pk=pk).exists() != was_broken:
+                # Readers are told when a source breaks (or works again).
+                link_health.send(sender=Source, source_ids=[pk])
 
     def stale(self, days: float):
         """Sources not checked in the last `days` days (or never)."""

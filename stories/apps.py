@@ -12,7 +12,7 @@ class StoriesConfig(AppConfig):
         from .models import KeyPoint, OpenQuestion, Story, Viewpoint
         from .revisions import register
         from .roles import ensure_roles
-        from .search import schedule_refresh
+        from .tasks import schedule_refresh
 
         register()
         signals.connect()

@@ -10,7 +10,6 @@ default, matches each word as a substring across the same fields.
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
@@ -283,12 +282,3 @@ def refresh_search_vectors(story_ids=None) -> int:
         )
     )
     return stories.update(search_vector=vector)
-
-
-def schedule_refresh(sender, instance, **kwargs):
-    """Signal receiver: refresh a story's vector once its transaction commits,
-    when the story and all of its inlines are saved."""
-    if not uses_full_text():
-        return
-    story_id = instance.pk if isinstance(instance, Story) else instance.story_id
-    transaction.on_commit(partial(refresh_search_vectors, [story_id]))

@@ -9,11 +9,13 @@ import os
 import pytest
 import redis
 from django.core.cache import caches
+from django.db import connection
 
 from stories.models import Story
 from stories.roles import EDITOR, WRITER
 
 from .factories import StoryFactory, TopicFactory, complete_story, newsroom_member
+from .tasks import manage
 
 # A gunicorn on a PostgreSQL cluster the tests may stop (outage tests).
 from .throwaway_site import throwaway_postgres, throwaway_site  # noqa: F401
@@ -27,6 +29,50 @@ def empty_caches():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Background tasks run where they are enqueued, so a test sees their effect.
+
+    Tests of the queue itself (tests/test_tasks.py...) switch to the database
+    or Redis backend and run a real worker.
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def queued(settings):
+    """Tasks go to django-tasks-db's table, to be run by tests.tasks.run_worker()."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def site_env(tmp_path, transactional_db):
+    """Environment for manage.py in other processes, on a database this test sees too.
+
+    On PostgreSQL that is the test database itself (so the test commits for
+    real); on SQLite a migrated file in the test's folder. Periodic jobs are
+    set to New Year's midnight, so no scheduler runs them unasked.
+    """
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DEBUG": "true",
+        "TASKS_BACKEND": "immediate",
+        "LOG_LEVEL": "INFO",
+        "SCHEDULE_DIGEST": "0 0 1 1 *",
+        "SCHEDULE_LINK_CHECKS": "0 0 1 1 *",
+        "SCHEDULE_CLEANUP": "0 0 1 1 *",
+    }
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+        manage(env, "migrate", "--noinput")
+    return env
 
 
 def redis_url():
@@ -52,6 +98,26 @@ def redis_cache_settings():
         pytest.skip(f"no Redis at {url} ({error})")
     client.flushdb()
     yield {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    client.flushdb()
+    client.close()
+
+
+TASKS_REDIS_URL = os.environ.get("TASKS_TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
+
+
+@pytest.fixture
+def redis_queue():
+    """A Redis database for a task queue (RQ), emptied before and after; skipped as
+    redis_cache_settings is where no Redis runs."""
+    client = redis.Redis.from_url(TASKS_REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as error:
+        if os.environ.get("CI") or os.environ.get("REDIS_REQUIRED"):
+            raise
+        pytest.skip(f"no Redis at {TASKS_REDIS_URL} ({error})")
+    client.flushdb()
+    yield TASKS_REDIS_URL
     client.flushdb()
     client.close()
 

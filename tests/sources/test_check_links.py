@@ -7,12 +7,16 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from sources.links import USER_AGENT, check_urls
 from sources.models import BROKEN_AFTER, Source
+from sources.tasks import check_link
 
 from ..factories import SourceFactory
+from ..tasks import run_worker
 
 SLOW_SECONDS = 1.5
 
@@ -172,3 +176,59 @@ def test_a_bad_url_never_stops_the_run(web):
     assert results[f"{base}/ok"].outcome == "ok"
     assert results["http://127.0.0.1:1/refused"].outcome == "error"
     assert results["http://[::1/malformed"].outcome == "error"
+
+
+# The nightly run: one task per source, run by a worker, polite per host.
+def queue_checks(*args):
+    out = io.StringIO()
+    call_command("check_links", "--queue", "--timeout", "2", *args, stdout=out)
+    return out.getvalue()
+
+
+# Real commits where the worker runs: it closes a connection left inside a transaction.
+@pytest.mark.django_db(transaction=True)
+def test_queued_checks_are_recorded_by_the_worker(web, queued):
+    server, base = web
+    ok, missing = SourceFactory(url=f"{base}/ok"), SourceFactory(url=f"{base}/missing")
+
+    assert "Queued 2 link check(s)" in queue_checks("--delay", "0")
+    assert server.requests == []
+    run_worker()
+
+    ok.refresh_from_db()
+    missing.refresh_from_db()
+    assert (ok.link_status, ok.link_failures) == (200, 0)
+    assert (missing.link_status, missing.link_failures) == (404, 1)
+
+
+@pytest.mark.django_db
+def test_one_host_s_checks_are_queued_a_delay_apart_and_other_hosts_at_once(queued):
+    for n in range(3):
+        SourceFactory(url=f"https://slow.example/articles/{n}")
+    SourceFactory(url="https://other.example/a")
+
+    queue_checks("--delay", "5")
+
+    by_url = {
+        Source.objects.get(pk=task.args_kwargs["kwargs"]["source_id"]).url: task.run_after
+        for task in DBTaskResult.objects.all()
+    }
+    first, second, third = (by_url[f"https://slow.example/articles/{n}"] for n in range(3))
+    assert (third - second).total_seconds() == 5
+    # No run_after: due at once.
+    assert by_url["https://other.example/a"] == first == get_date_max()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_whose_host_is_busy_goes_back_in_the_queue_untried(web, queued):
+    server, base = web
+    source = SourceFactory(url=f"{base}/ok")
+    cache.set("link-check:host:127.0.0.1", "another check", timeout=60)
+
+    result = check_link.enqueue(source_id=source.pk, host_delay=1, timeout=2)
+    run_worker()
+
+    assert check_link.get_result(result.id).return_value == "deferred"
+    assert server.requests == []
+    (later,) = DBTaskResult.objects.filter(status="READY")
+    assert later.args_kwargs["kwargs"]["source_id"] == source.pk

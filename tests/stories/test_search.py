@@ -137,8 +137,10 @@ def test_saving_a_story_or_importing_one_updates_its_vector(
     assert titles(search_stories("skippers", full_text=True)) == [
         "Harbour wind lease splits fishing towns"
     ]
-    story = StoryFactory(topic=topic, title="Ferries")
+    # One refresh per transaction, for every story it touched: the story's
+    # creation and its key point are one commit here.
     with django_capture_on_commit_callbacks(execute=True):
+        story = StoryFactory(topic=topic, title="Ferries")
         KeyPoint.objects.create(story=story, text="Timetables change in spring.")
     assert titles(search_stories("timetables", full_text=True)) == ["Ferries"]
 

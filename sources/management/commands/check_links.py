@@ -1,7 +1,4 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from sources.links import (
     BROKEN,
@@ -14,7 +11,7 @@ from sources.links import (
     check_urls,
 )
 from sources.models import BROKEN_AFTER, Source
-from sources.signals import link_health
+from sources.tasks import queue_checks
 
 
 class Command(BaseCommand):
@@ -38,11 +35,21 @@ class Command(BaseCommand):
             help="Seconds between two requests to the same host.",
         )
         parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue one task per source for the task worker instead of checking here "
+            "(the nightly run); one host's checks are spread --delay seconds apart.",
+        )
 
-    def handle(self, *args, stale, concurrency, delay, timeout, **options):
+    def handle(self, *args, stale, concurrency, delay, timeout, queue, **options):
         if concurrency < 1 or delay < 0 or timeout <= 0:
             raise CommandError("--concurrency must be 1 or more, --delay 0 or more, --timeout > 0.")
         sources = Source.objects.all() if stale is None else Source.objects.stale(stale)
+        if queue:
+            count = queue_checks(sources, host_delay=delay, timeout=timeout)
+            self.stdout.write(f"Queued {count} link check(s) for the task worker.")
+            return
         ids_by_url = dict(sources.values_list("url", "pk"))
         total = len(ids_by_url)
         self.stdout.write(f"Checking {total} source URL(s)…")
@@ -52,7 +59,7 @@ class Command(BaseCommand):
             start=1,
         ):
             tally[result.outcome] += 1
-            self.record(ids_by_url[result.url], result)
+            Source.objects.record_check(ids_by_url[result.url], result)
             detail = result.error or f"{result.status}"
             if result.outcome == REDIRECTED:
                 detail += f" → {result.final_url}"
@@ -61,19 +68,3 @@ class Command(BaseCommand):
             f"Checked {total}: {tally[OK]} OK, {tally[REDIRECTED]} redirected, "
             f"{tally[BROKEN]} broken, {tally[ERROR]} errors."
         )
-
-    def record(self, pk, result):
-        fields = {
-            "link_status": result.status,
-            "link_final_url": result.final_url[:2000],
-            "link_error": result.error,
-            "link_checked_at": timezone.now(),
-        }
-        # F() so a concurrent run cannot lose a count.
-        fields["link_failures"] = F("link_failures") + 1 if result.failed else 0
-        with transaction.atomic():
-            was_broken = Source.objects.broken().filter(pk=pk).exists()
-            Source.objects.filter(pk=pk).update(**fields)
-            if Source.objects.broken().filter(pk=pk).exists() != was_broken:
-                # Readers are told when a source breaks (or works again).
-                link_health.send(sender=Source, source_ids=[pk])

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FactlenConfig(AppConfig):
+    name = "factlen"
+    verbose_name = "Site"
