@@ -295,6 +295,8 @@ class Story(models.Model):
             models.Index(fields=["topic", "status", "published_at"], name="story_topic_visibility"),
             # The newest change, for sitemaps and feeds, without reading every story.
             models.Index(fields=["updated_at"], name="story_updated"),
+            # The admin's list, newest first, any status, a page at a time.
+            models.Index(fields=["-published_at", "-id"], name="story_newest"),
         ]
         constraints = [
             models.CheckConstraint(
