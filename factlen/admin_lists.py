@@ -40,6 +40,9 @@ class ArchiveListMixin:
     in `list_deferred` (long texts a list never shows) when listing."""
 
     paginator = EstimatedCountPaginator
+    # Half Django's 100: rendering each row's cells costs more than reading
+    # them, and an editor at archive size searches or filters rather than pages.
+    list_per_page = 50
     # "N results (M total)" would count the whole table on every filtered page.
     show_full_result_count = False
     list_deferred: tuple[str, ...] = ()

@@ -111,8 +111,9 @@ def search_for_editors(stories, term: str):
         return stories
     matching = stories.filter(Q(search_vector=_search_query(term)) | Q(slug=term))
     newest = matching.order_by("-published_at", "-pk").values_list("pk", flat=True)
-    exact = matching.filter(Q(title__iexact=term) | Q(slug=term)).values_list("pk", flat=True)
-    ids = {*newest[:MAX_RANKED], *exact[:MAX_RANKED]}
+    # Through the slug's and the title's own indexes, not the search vector's.
+    exact = stories.filter(Q(title__iexact=term) | Q(slug=term)).order_by()
+    ids = {*newest[:MAX_RANKED], *exact.values_list("pk", flat=True)[:MAX_RANKED]}
     return stories.filter(pk__in=ids).annotate(search_rank=editors_rank(term))
 
 

@@ -390,3 +390,21 @@ def test_the_story_list_leaves_long_texts_unread(editor_client, published_story)
     for sql in listing:
         assert '"stories_story"."body"' not in sql
         assert '"stories_story"."search_vector"' not in sql
+
+
+@pytest.mark.django_db
+def test_the_story_search_lists_the_newest_matches_and_an_old_exact_title(
+    editor_client, topic, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lists every substring match, as before")
+    from stories import search
+
+    monkeypatch.setattr(search, "MAX_RANKED", 2)
+    long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=900)
+    exact = StoryFactory(title="Ferry strike", topic=topic, published_at=long_ago)
+    newer = [StoryFactory(title=f"Ferry strike, day {i}", topic=topic) for i in range(4)]
+    refresh_search_vectors()
+    found = _listed(editor_client, q="ferry strike")
+    assert found[0] == exact
+    assert set(found[1:]) == {newer[-1], newer[-2]}
