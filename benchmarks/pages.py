@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import Length
+from taggit.models import Tag
 
 from sources.models import Outlet, Source
 from stories.counts import scheduled_by_outlet
@@ -93,15 +94,24 @@ def reader_pages() -> list[Page]:
 
 
 def admin_pages() -> list[Page]:
+    """Every admin list with its search and filters, the forms, the history
+    pages and every picker."""
     story = story_with_citations()
     largest = largest_story()
     topic = busiest_topic()
     years = [d.year for d in Story.objects.published().dates("published_at", "year")]
     year = years[len(years) // 2]
     some_source = Source.objects.order_by("pk").only("url").first()
+    outlet = most_cited_outlet()
+    tag = Tag.objects.order_by("pk").first()
     change = "/admin/stories/story/{}/change/"
-    picker = "/admin/autocomplete/?app_label={}&model_name={}&field_name={}&term={}"
-    return [
+    picker = "/admin/autocomplete/?app_label={}&model_name={}&field_name={}&{}"
+
+    def source_picker(key, name, term):
+        query = urlencode({"term": term})
+        return Page(key, name, picker.format("stories", "citation", "source", query))
+
+    pages = [
         Page("a-story-list", "story list", "/admin/stories/story/"),
         Page("a-story-search", "story list ?q=transit", "/admin/stories/story/?q=transit"),
         Page(
@@ -114,6 +124,12 @@ def admin_pages() -> list[Page]:
             f"story list, year {year}",
             f"/admin/stories/story/?published_at__year={year}",
         ),
+        Page("a-story-tag", "story list, a tag", f"/admin/stories/story/?tags__id__exact={tag.pk}"),
+        Page("a-story-sorted", "story list by sources", "/admin/stories/story/?o=-6"),
+        Page("a-story-page", "story list page 50", "/admin/stories/story/?p=50"),
+        Page("a-review-queue", "review queue", "/admin/stories/reviewqueue/"),
+        Page("a-topic-list", "topic list", "/admin/stories/topic/"),
+        Page("a-topic-search", "topic list ?q=transit", "/admin/stories/topic/?q=transit"),
         Page("a-source-list", "source list", "/admin/sources/source/"),
         Page("a-source-search", "source list ?q=budget", "/admin/sources/source/?q=budget"),
         Page(
@@ -121,8 +137,39 @@ def admin_pages() -> list[Page]:
             "source list ?q=<a URL>",
             "/admin/sources/source/?" + urlencode({"q": some_source.url}),
         ),
+        Page(
+            "a-source-outlet-search",
+            "source list ?q=<an outlet>",
+            "/admin/sources/source/?" + urlencode({"q": outlet.name}),
+        ),
+        Page("a-source-broken", "source list, broken links", "/admin/sources/source/?link=broken"),
+        Page(
+            "a-source-kind",
+            "source list, outlet kind",
+            "/admin/sources/source/?outlet__kind__exact=newspaper",
+        ),
+        Page(
+            "a-source-outlet",
+            "source list, one outlet",
+            f"/admin/sources/source/?outlet__id__exact={outlet.pk}",
+        ),
         Page("a-outlet-list", "outlet list", "/admin/sources/outlet/"),
         Page("a-outlet-search", "outlet list ?q=larkport", "/admin/sources/outlet/?q=larkport"),
+        Page(
+            "a-outlet-filter", "outlet list, kind", "/admin/sources/outlet/?kind__exact=newspaper"
+        ),
+        Page("a-subscriber-list", "subscriber list", "/admin/newsletter/subscriber/"),
+        Page(
+            "a-subscriber-search",
+            "subscriber list ?q=example",
+            "/admin/newsletter/subscriber/?q=example",
+        ),
+        Page(
+            "a-subscriber-filter",
+            "subscriber list, confirmed, a topic",
+            f"/admin/newsletter/subscriber/?status=confirmed&topics__id__exact={topic.pk}",
+        ),
+        Page("a-user-list", "user list", "/admin/auth/user/"),
         Page(
             "a-story-change",
             f"story change form ({CHANGE_FORM_CITATIONS} citations)",
@@ -135,19 +182,27 @@ def admin_pages() -> list[Page]:
         ),
         Page("a-story-add", "story add form", "/admin/stories/story/add/"),
         Page("a-story-history", "story history", f"/admin/stories/story/{story.pk}/history/"),
+        Page("a-source-add", "source add form", "/admin/sources/source/add/"),
         Page(
-            "a-source-picker",
-            "source picker term=ai",
-            picker.format("stories", "citation", "source", "ai"),
+            "a-source-change",
+            "source change form",
+            f"/admin/sources/source/{some_source.pk}/change/",
         ),
+        Page(
+            "a-source-history", "source history", f"/admin/sources/source/{some_source.pk}/history/"
+        ),
+        Page("a-outlet-change", "outlet change form", f"/admin/sources/outlet/{outlet.pk}/change/"),
+        Page("a-topic-change", "topic change form", f"/admin/stories/topic/{topic.pk}/change/"),
+        source_picker("a-source-picker", "source picker term=ai", "ai"),
+        source_picker("a-source-picker-word", "source picker term=budget", "budget"),
+        source_picker("a-source-picker-url", "source picker term=<a URL>", some_source.url),
         Page(
             "a-outlet-picker",
             "outlet picker term=lark",
-            picker.format("sources", "source", "outlet", "lark"),
+            picker.format("sources", "source", "outlet", "term=lark"),
         ),
-        Page("a-review-queue", "review queue", "/admin/stories/reviewqueue/"),
-        Page("a-subscriber-list", "subscriber list", "/admin/newsletter/subscriber/"),
     ]
+    return pages
 
 
 def pick(pages: list[Page], keys) -> list[Page]:

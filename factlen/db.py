@@ -1,6 +1,6 @@
 """Query helpers shared by the apps."""
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 
@@ -21,3 +21,10 @@ def count_related(related: QuerySet, field: str, *, distinct: str = ""):
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def rank_by(*conditions):
+    """0 for rows meeting the first condition (a Q), 1 for the second…, then
+    one more for the rest: lower is better, as an admin list's `search_rank`."""
+    whens = [When(condition, then=Value(i)) for i, condition in enumerate(conditions)]
+    return Case(*whens, default=Value(len(conditions)), output_field=IntegerField())

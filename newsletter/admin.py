@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from factlen.admin_lists import ArchiveListMixin
+
 from .models import Subscriber, Subscription
 
 # Spreadsheets run a cell that starts with one of these as a formula; an email
@@ -84,7 +86,7 @@ def unsubscribe_selected(modeladmin, request, queryset):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(ArchiveListMixin, admin.ModelAdmin):
     list_display = ["email", "confirmed", "topic_list", "created_at", "last_digest_at"]
     list_filter = [StatusFilter, "topics"]
     search_fields = ["email"]

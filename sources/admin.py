@@ -3,7 +3,9 @@ from django.db import models
 from django.shortcuts import render
 from django.utils.html import format_html
 
+from factlen.admin_lists import ArchiveListMixin, is_picker, rank_first
 from factlen.admin_widgets import TolerantAutocompleteMixin
+from factlen.db import count_related
 
 from .models import Outlet, OutletDomain, Source
 
@@ -13,8 +15,14 @@ class OutletDomainInline(admin.TabularInline):
     extra = 1
 
 
+def ranked_search(queryset, term, request):
+    """A list's or picker's search through the model's QuerySet.search, best
+    first. It never duplicates rows: no join is searched."""
+    return rank_first(request, queryset.search(term)), False
+
+
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(ArchiveListMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "country", "domain_list", "source_count"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "domains__domain"]
@@ -25,13 +33,18 @@ class OutletAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(source_count=models.Count("sources", distinct=True))
-            .prefetch_related("domains")
-            .order_by("name")
+        outlets = super().get_queryset(request).order_by("name")
+        if is_picker(request):
+            return outlets  # a picker shows names only
+        # Counted per listed outlet through the sources' outlet index, not by
+        # joining and grouping every source.
+        sources = Source.objects.all()
+        return outlets.annotate(source_count=count_related(sources, "outlet")).prefetch_related(
+            "domains"
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        return ranked_search(queryset, search_term, request)
 
     @admin.display(description="sources", ordering="source_count")
     def source_count(self, outlet):
@@ -91,7 +104,7 @@ class LinkHealthFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
+class SourceAdmin(ArchiveListMixin, TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ["title", "outlet", "url", "published_on", "story_count", "link_ok"]
     list_select_related = ["outlet"]
     search_fields = ["outlet__name", "title", "url"]
@@ -103,9 +116,18 @@ class SourceAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
         (None, {"fields": ["url", "outlet", "title", "author", "published_on"]}),
         ("Link health", {"fields": ["link_health", "archive_url"]}),
     ]
+    # Newest first, read backwards through the primary key: the model's order
+    # (outlet name, headline) would sort a hundred thousand joined rows.
+    ordering = ["-pk"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_story_count()
+        sources = super().get_queryset(request)
+        if is_picker(request):
+            return sources.select_related("outlet")  # each option is named by its outlet
+        return sources.with_story_count()
+
+    def get_search_results(self, request, queryset, search_term):
+        return ranked_search(queryset, search_term, request)
 
     @admin.display(description="stories", ordering="story_count")
     def story_count(self, source):

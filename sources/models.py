@@ -1,12 +1,12 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import slugify, smart_split, unescape_string_literal
 
-from factlen.db import count_related
+from factlen.db import count_related, rank_by
 
 from .normalize import InvalidURL, normalize_url
 from .signals import link_health
@@ -30,7 +30,52 @@ def domain_candidates(host: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
+# On PostgreSQL a search term this long or longer is found through a trigram
+# index (sources migration 0007); a shorter one yields no trigram to look up.
+TRIGRAM_LENGTH = 3
+
+
+def search_words(term: str) -> list[str]:
+    """The words of an admin search, as Django's admin splits them: "quoted
+    phrases" stay whole."""
+    words = []
+    for bit in smart_split(term):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        if bit:
+            words.append(bit)
+    return words
+
+
+def ranks_cheaply(queryset, term: str) -> bool:
+    """Whether ranking the matches reads only an index's few: on PostgreSQL a
+    short term matches much of the archive, and ranking it would read all of it
+    (it is listed newest first instead)."""
+    return connections[queryset.db].vendor != "postgresql" or len(term) >= TRIGRAM_LENGTH
+
+
 class OutletQuerySet(models.QuerySet):
+    def search(self, term: str):
+        """Outlets whose name or one of whose domains contains each word of
+        `term`, with `search_rank`: the outlet of that exact name or domain
+        first, then names starting with it, then the rest."""
+        term = term.strip()
+        words = search_words(term)
+        if not words:
+            return self
+        matches = models.Q()
+        for word in words:
+            domains = OutletDomain.objects.filter(domain__icontains=word).values("outlet")
+            matches &= models.Q(name__icontains=word) | models.Q(pk__in=domains)
+        found = self.filter(matches)
+        exact_domain = OutletDomain.objects.filter(domain=term.lower()).values("outlet")
+        return found.annotate(
+            search_rank=rank_by(
+                models.Q(name__iexact=term) | models.Q(pk__in=exact_domain),
+                models.Q(name__istartswith=term),
+            )
+        )
+
     def for_url(self, url: str):
         """The outlet publishing on the URL's domain (the most specific match), or None."""
         candidates = domain_candidates(host_of(url))
@@ -168,6 +213,46 @@ class SourceQuerySet(models.QuerySet):
     def with_story_count(self):
         # A story may cite one source under two numbers; count it once.
         return self.annotate(story_count=count_related(_citations(), "source", distinct="story"))
+
+    def search(self, term: str):
+        """Sources whose outlet's name, headline or URL contains each word of
+        `term` (the admin's list and picker), with `search_rank` where ranking
+        is cheap (ranks_cheaply): the source at that exact URL first, then the
+        outlet of that name's, then the headline of that exact text, then
+        headlines starting with it, then the rest."""
+        term = term.strip()
+        words = search_words(term)
+        if not words:
+            return self
+        try:
+            url = normalize_url(term)
+        except InvalidURL:
+            url = None
+        matches = models.Q()
+        for word in words:
+            # The outlets first (a few hundred rows), as a list: with a join or
+            # a subquery the planner cannot look each of the three up in its
+            # own index and combine the matches, and reads every source.
+            outlets = list(Outlet.objects.filter(name__icontains=word).values_list("pk", flat=True))
+            matches &= (
+                models.Q(outlet__in=outlets)
+                | models.Q(title__icontains=word)
+                | models.Q(url__icontains=word)
+            )
+        if url:  # a pasted link with tracking parameters still finds its source
+            matches |= models.Q(url=url)
+        found = self.filter(matches)
+        if not ranks_cheaply(self, term):
+            return found
+        named = list(Outlet.objects.filter(name__iexact=term).values_list("pk", flat=True))
+        return found.annotate(
+            search_rank=rank_by(
+                models.Q(url=url) if url else models.Q(pk__in=[]),
+                models.Q(outlet__in=named),
+                models.Q(title__iexact=term),
+                models.Q(title__istartswith=term),
+            )
+        )
 
     def for_url(self, url: str):
         """Sources matching `url` once normalised (at most one, as URLs are unique)."""

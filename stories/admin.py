@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from factlen.admin_lists import ArchiveListMixin, rank_first
 from factlen.admin_widgets import TolerantAutocompleteSelect
 
 from . import limits
@@ -24,6 +25,7 @@ from .models import (
     Transition,
     Viewpoint,
 )
+from .search import editors_rank, search_for_editors, uses_full_text
 from .workflow import can_edit
 
 
@@ -151,14 +153,16 @@ class CitationInline(LimitedInline, admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
+class StoryAdmin(ArchiveListMixin, StoryWorkflowAdmin, VersionAdmin):
     form = StoryForm
     object_history_template = "admin/stories/story/object_history.html"
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
     actions = ["publish_selected"]
     list_filter = ["status", "topic", "tags"]
     list_select_related = ["topic"]
+    # On SQLite; PostgreSQL searches the story's search vector (get_search_results).
     search_fields = ["title", "slug", "dek", "body", "byline", "label"]
+    list_deferred = ("dek", "body", "why_it_matters", "withdrawn_reason", "search_vector")
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
     inlines = [
@@ -207,6 +211,14 @@ class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
         # Writers see their own stories and those assigned to them.
         user = request.user
         return stories.filter(models.Q(owner=user) | models.Q(assigned_to=user))
+
+    def get_search_results(self, request, queryset, search_term):
+        if uses_full_text():
+            return rank_first(request, search_for_editors(queryset, search_term)), False
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found = rank_first(request, found.annotate(search_rank=editors_rank(search_term)))
+        return found, duplicates
 
     def has_change_permission(self, request, obj=None):
         if obj is None:

@@ -47,8 +47,11 @@ class StoryWorkflowAdmin:
 
     def get_object(self, request, object_id, from_field=None):
         # One load serves the change page's form, its publish checks and its
-        # panel, and each step's page: the story with its inlines.
-        queryset = self.get_queryset(request).for_page()
+        # panel, and each step's page: the story with its inlines. The history
+        # page lists revisions and shows none of them.
+        queryset = self.get_queryset(request)
+        if not _is_history(request):
+            queryset = queryset.for_page()
         opts = self.model._meta
         field = opts.pk if from_field is None else opts.get_field(from_field)
         try:
@@ -240,6 +243,11 @@ class StoryWorkflowAdmin:
             messages.SUCCESS,
         )
         return redirect("admin:stories_story_change", story.pk)
+
+
+def _is_history(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return bool(match and match.url_name == "stories_story_history")
 
 
 def _done(story) -> str:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Count, F, OuterRef, Q, Window
-from django.db.models.functions import Length, RowNumber
+from django.db.models.functions import Length, RowNumber, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -311,6 +311,10 @@ class Story(models.Model):
             models.Index(fields=["topic", "status", "published_at"], name="story_topic_visibility"),
             # The newest change, for sitemaps and feeds, without reading every story.
             models.Index(fields=["updated_at"], name="story_updated"),
+            # The admin's list, newest first, any status, a page at a time.
+            models.Index(fields=["-published_at", "-id"], name="story_newest"),
+            # The admin's search finds a story by its exact title (iexact) however old.
+            models.Index(Upper("title"), name="story_title_upper"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -32,6 +32,8 @@ from django.db.models.functions import Concat, Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from factlen.db import rank_by
+
 from .models import KeyPoint, OpenQuestion, Story, Viewpoint
 
 MAX_QUERY_LENGTH = 200
@@ -134,6 +136,33 @@ def search_stories(query: str, *, topic=None, full_text=None) -> Results:
     return Results(
         ranked(candidates, query), count=min(len(ids), MAX_RANKED), more=len(ids) > MAX_RANKED
     )
+
+
+def search_for_editors(stories, term: str):
+    """The admin's story search on PostgreSQL: stories whose search vector
+    matches `term` (websearch syntax, as readers search) or whose slug is
+    `term`, with `search_rank` (editors_rank).
+
+    As for readers, only the newest MAX_RANKED matches are listed (a word in
+    half the archive would otherwise mean sorting half the archive), plus any
+    story of that exact title or slug, however old.
+    """
+    term = clean_query(term)
+    if not term:
+        return stories
+    matching = stories.filter(Q(search_vector=_search_query(term)) | Q(slug=term))
+    newest = matching.order_by("-published_at", "-pk").values_list("pk", flat=True)
+    # Through the slug's and the title's own indexes, not the search vector's.
+    exact = stories.filter(Q(title__iexact=term) | Q(slug=term)).order_by()
+    ids = {*newest[:MAX_RANKED], *exact.values_list("pk", flat=True)[:MAX_RANKED]}
+    return stories.filter(pk__in=ids).annotate(search_rank=editors_rank(term))
+
+
+def editors_rank(term: str):
+    """The story of that exact title or slug first, then titles containing the
+    term, then the rest."""
+    term = term.strip()
+    return rank_by(Q(title__iexact=term) | Q(slug=term), Q(title__icontains=term))
 
 
 def _search_query(query):

@@ -1,9 +1,12 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sources.models import Source
 from stories.models import Story
+from stories.search import refresh_search_vectors
 
 from ..factories import OutletFactory, SourceFactory, StoryFactory, complete_story
 from ..html import elements, parse, text
@@ -211,6 +214,7 @@ def test_story_list_shows_status_topic_and_source_count_and_filters(
     assert row.source_count == 3
     drafts = editor_client.get("/admin/stories/story/?status__exact=draft")
     assert list(drafts.context["cl"].result_list) == [draft_story]
+    refresh_search_vectors()  # kept on commit, which a test's transaction never reaches
     found = editor_client.get("/admin/stories/story/?q=Opening+paragraph")
     assert list(found.context["cl"].result_list) == [published_story]
     tagged = editor_client.get("/admin/stories/story/?tags__id__exact=999999")
@@ -322,3 +326,85 @@ def test_the_editor_role_runs_the_newsroom_but_not_the_accounts(editor_client):
     assert editor_client.get("/admin/sources/outlet/").status_code == 200
     assert editor_client.get("/admin/newsletter/subscriber/").status_code == 200
     assert editor_client.get("/admin/auth/user/").status_code == 403
+
+
+def _listed(client, **params):
+    response = client.get("/admin/stories/story/", params)
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+@pytest.mark.django_db
+def test_the_story_of_that_exact_title_is_listed_first_in_a_search(editor_client, topic):
+    old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=400)
+    exact = StoryFactory(title="Harbour ferry fares", topic=topic, published_at=old)
+    titled = StoryFactory(title="Harbour ferry fares rise again", topic=topic)
+    mentioned = StoryFactory(
+        title="Council budget", dek="Harbour ferry fares and more.", topic=topic
+    )
+    StoryFactory(title="Unrelated", topic=topic)
+    refresh_search_vectors()
+    assert _listed(editor_client, q="harbour ferry fares") == [exact, titled, mentioned]
+    by_slug = _listed(editor_client, q=mentioned.slug)
+    assert by_slug[0] == mentioned
+    # A column the editor sorts by wins over the rank.
+    assert _listed(editor_client, q="harbour ferry fares", o="1")[0] == mentioned
+
+
+@pytest.mark.django_db
+def test_the_story_search_reads_the_search_vector_on_postgresql(editor_client, topic):
+    if connection.vendor != "postgresql":
+        pytest.skip("the search vector is PostgreSQL's; SQLite matches substrings as before")
+    StoryFactory(title="Tram timetable", topic=topic)
+    with CaptureQueriesContext(connection) as queries:
+        editor_client.get("/admin/stories/story/", {"q": "tram"})
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"search_vector" @@' in sql
+    assert 'UPPER("stories_story"."body"' not in sql
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?q=story", "?status__exact=published", "?o=2"])
+def test_the_story_list_runs_as_many_queries_for_three_stories_as_for_twelve(
+    editor_client, topic, query
+):
+    counts = []
+    for total in (3, 12):
+        while Story.objects.count() < total:
+            complete_story(size=2, topic=topic)
+        refresh_search_vectors()
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(f"/admin/stories/story/{query}")
+        assert response.status_code == 200
+        assert len(response.context["cl"].result_list) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{query}: {counts[0]} queries at 3 stories, {counts[1]} at 12"
+
+
+@pytest.mark.django_db
+def test_the_story_list_leaves_long_texts_unread(editor_client, published_story):
+    with CaptureQueriesContext(connection) as queries:
+        editor_client.get("/admin/stories/story/")
+    listing = [q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"]]
+    assert listing
+    for sql in listing:
+        assert '"stories_story"."body"' not in sql
+        assert '"stories_story"."search_vector"' not in sql
+
+
+@pytest.mark.django_db
+def test_the_story_search_lists_the_newest_matches_and_an_old_exact_title(
+    editor_client, topic, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lists every substring match, as before")
+    from stories import search
+
+    monkeypatch.setattr(search, "MAX_RANKED", 2)
+    long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=900)
+    exact = StoryFactory(title="Ferry strike", topic=topic, published_at=long_ago)
+    newer = [StoryFactory(title=f"Ferry strike, day {i}", topic=topic) for i in range(4)]
+    refresh_search_vectors()
+    found = _listed(editor_client, q="ferry strike")
+    assert found[0] == exact
+    assert set(found[1:]) == {newer[-1], newer[-2]}

@@ -90,3 +90,29 @@ def test_word_diff_escapes_text():
     assert "<b>" not in html and "&lt;i&gt;bold&lt;/i&gt;" in html
     assertInHTML("<del>&lt;b&gt;bold&lt;/b&gt;</del>", html, count=1)
     assertInHTML("<ins>&lt;i&gt;bold&lt;/i&gt;</ins>", html, count=1)
+
+
+def test_the_history_page_runs_as_many_queries_for_a_large_story_with_many_revisions(
+    editor_client, editor, topic
+):
+    import reversion
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import complete_story
+
+    counts = []
+    for size, revisions in ((2, 1), (6, 5)):
+        story = complete_story(size=size, topic=topic)
+        for i in range(revisions):
+            with reversion.create_revision():
+                reversion.add_to_revision(story)
+                reversion.set_user(editor)
+                reversion.set_comment(f"Save {i}")
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(f"/admin/stories/story/{story.pk}/history/")
+        assert response.status_code == 200
+        assert len(response.context["story_versions"]) == revisions
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{counts[0]} queries, then {counts[1]}"
+    assert counts[1] <= 12, f"{counts[1]} queries: the history page loads no inlines"
