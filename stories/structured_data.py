@@ -7,6 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
+from factlen.times import machine_time
+
 # The same escapes as Django's json_script: no "</script>", "<!--" or "&"
 # can survive inside the element, whatever a field holds.
 _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -37,8 +39,8 @@ def news_article(story, request) -> dict:
         "headline": story.title,
         "description": story.dek,
         "image": [request.build_absolute_uri(static("social-preview.png"))],
-        "datePublished": story.published_at,
-        "dateModified": story.updated_at,
+        "datePublished": machine_time(story.published_at),
+        "dateModified": machine_time(story.updated_at),
         "author": {"@type": "Organization", "name": story.byline},
         "publisher": publisher(request),
         "articleSection": story.topic.name,
