@@ -32,7 +32,14 @@ def outlet_list(request):
         outlets = [outlet for outlet in outlets if outlet.kind == kind]
     else:
         kind = None
-    context = {"outlets": outlets, "kinds": kinds, "current_kind": kind}
+    context = {
+        "outlets": outlets,
+        "kinds": kinds,
+        "current_kind": kind,
+        "canonical_url": request.build_absolute_uri(
+            request.path + (f"?kind={kind}" if kind else "")
+        ),
+    }
     return render(request, "sources/outlet_list.html", context)
 
 
@@ -54,4 +61,9 @@ def outlet_detail(request, slug):
         .prefetch_related(Prefetch("citations", cited_here, to_attr="outlet_citations"))
     )
     page = page_or_404(request, stories, count=outlet.story_count)
-    return render(request, "sources/outlet_detail.html", {"outlet": outlet, "page": page})
+    context = {
+        "outlet": outlet,
+        "page": page,
+        "canonical_url": request.build_absolute_uri(outlet.get_absolute_url()),
+    }
+    return render(request, "sources/outlet_detail.html", context)

@@ -17,7 +17,8 @@ RELATED_STORIES = 3
 
 @public_page
 def home(request):
-    return render(request, "stories/home.html", {"front_page": front_page()})
+    context = {"front_page": front_page(), "canonical_url": request.build_absolute_uri("/")}
+    return render(request, "stories/home.html", context)
 
 
 @public_page
@@ -95,7 +96,11 @@ def story_context(request, story, *, preview=False):
 def corrections(request):
     """Every public note on a live story, newest first: a record of our errors."""
     notes = Correction.objects.public().for_list()
-    return render(request, "stories/corrections.html", {"page": page_or_404(request, notes)})
+    context = {
+        "page": page_or_404(request, notes),
+        "canonical_url": request.build_absolute_uri(request.path),
+    }
+    return render(request, "stories/corrections.html", context)
 
 
 @public_page
@@ -116,6 +121,8 @@ def search(request):
         "page": page,
         "more_results": results.more if results else False,
         "full_text": uses_full_text(),
+        # Search pages are not indexed; shared, a link should still lead to these results.
+        "canonical_url": request.build_absolute_uri(),
     }
     return render(request, "stories/search.html", context)
 
