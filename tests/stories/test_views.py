@@ -220,9 +220,10 @@ def test_home_says_see_all_only_beside_a_topic_with_stories_not_on_the_page(clie
     html = page(client, "/")
     assert "Solo news" in html[html.index('class="lead"') : html.index('class="topic-section"')]
     assert 'id="topic-solo"' not in html
-    assert (
-        "See all 2 stories" in html[html.index('id="topic-ai"') : html.index('id="topic-energy"')]
-    )
+    # Both AI stories now show as cards, and nothing more is off the page.
+    ai_section = html[html.index('id="topic-ai"') : html.index('id="topic-energy"')]
+    assert re.findall(r">(AI \w+)</a>", ai_section) == ["AI lead", "AI older"]
+    assert "See all" not in ai_section
 
 
 def test_user_text_is_escaped_on_every_page(client, topic):
