@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
@@ -187,6 +188,22 @@ class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
             return super().has_change_permission(request)
         return can_edit(request.user, obj)
 
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A writer sees only their own and assigned stories (get_queryset); a
+        # colleague's story exists, and "doesn't exist, perhaps deleted" would
+        # send them looking for a deletion that never happened.
+        story = Story.objects.filter(pk=_int_or_none(object_id)).select_related("owner").first()
+        if story is None:
+            return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+        owner = story.owner.get_full_name() or story.owner.username if story.owner else "no one"
+        self.message_user(
+            request,
+            f"Story {story.pk} belongs to someone else ({owner}): writers open only their own "
+            "stories and those assigned to them. Ask an editor to assign it to you.",
+            messages.WARNING,
+        )
+        return redirect("admin:stories_story_changelist")
+
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:
             obj.owner = request.user
@@ -266,3 +283,10 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:stories_story_change", args=[story.pk]), story
         )
+
+
+def _int_or_none(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None

@@ -22,7 +22,14 @@ from .forms import TransitionForm
 from .models import PreviewLink, Story
 from .publish_checks import failures, run_checks
 from .revisions import compare, restore, versions_of
-from .workflow import ACTIONS, TransitionRefused, allowed_actions, override_label, perform
+from .workflow import (
+    ACTIONS,
+    TransitionRefused,
+    allowed_actions,
+    override_label,
+    perform,
+    refusals,
+)
 
 
 class StoryWorkflowAdmin:
@@ -143,7 +150,8 @@ class StoryWorkflowAdmin:
             "form": form,
             "problems": problems,
             "failed": failed,
-            "allowed": step in allowed_actions(request.user, story),
+            # Why not, in the workflow's words: what it needs and what to do instead.
+            "refused": [] if problems else refusals(request.user, story, action=step),
             "target": Story.Status(step.target).label,
         }
         return TemplateResponse(request, "admin/stories/story/transition.html", context)
