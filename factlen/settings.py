@@ -7,6 +7,7 @@ start without one.
 """
 
 import datetime
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -177,7 +178,16 @@ SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
+# The newsroom's zone: editors type times in it and readers see times in it,
+# labelled; the database keeps UTC (USE_TZ). An unknown name fails loudly here
+# rather than showing every reader a wrong time.
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"TIME_ZONE={TIME_ZONE!r} is not a time zone; use an IANA name such as Europe/London."
+    ) from None
 USE_I18N = True
 USE_TZ = True
 

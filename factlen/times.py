@@ -20,5 +20,15 @@ def machine_time(value: datetime.date | None) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
+def zone_name() -> str:
+    """The newsroom's zone as editors know it: `Europe/London`."""
+    return timezone.get_default_timezone_name()
+
+
+def in_zone(label: str) -> str:
+    """A time field's label that says which zone its times are in."""
+    return f"{label} ({zone_name()} time)"
+
+
 def whole_seconds(value: datetime.datetime | None) -> datetime.datetime | None:
     return value.replace(microsecond=0) if value is not None else None

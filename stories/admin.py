@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
-from factlen.admin_widgets import TolerantAutocompleteSelect
+from factlen.admin_widgets import TimesInNewsroomZone, TolerantAutocompleteSelect
 
 from .admin_workflow import StoryWorkflowAdmin
 from .forms import CitationFormSet, StoryForm, TimelineEventForm
@@ -77,7 +77,7 @@ class TimelineEventInline(admin.TabularInline):
     verbose_name_plural = "how we got here (timeline)"
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(TimesInNewsroomZone, admin.StackedInline):
     model = Correction
     extra = 0
     fields = [("kind", "created_at"), "text", ("paragraph", "source_number")]
@@ -126,7 +126,7 @@ class CitationInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
+class StoryAdmin(TimesInNewsroomZone, StoryWorkflowAdmin, VersionAdmin):
     form = StoryForm
     object_history_template = "admin/stories/story/object_history.html"
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]

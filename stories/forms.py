@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from factlen.times import in_zone
+
 from .citations import citation_problems
 from .models import Story, TimelineEvent
 from .partial_dates import PartialDate
@@ -129,6 +131,8 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if step.target != Story.Status.PUBLISHED:
             del self.fields["published_at"]
+        else:
+            self.fields["published_at"].label = in_zone("Published time")
         if step.needs_comment:
             comment = self.fields["comment"]
             comment.label = (
