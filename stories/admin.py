@@ -10,7 +10,7 @@ from reversion.admin import VersionAdmin
 from factlen.admin_widgets import TimesInNewsroomZone, TolerantAutocompleteSelect
 
 from .admin_workflow import StoryWorkflowAdmin
-from .forms import CitationFormSet, StoryForm, TimelineEventForm
+from .forms import CitationFormSet, StoryForm, TimelineEventForm, ViewpointForm
 from .models import (
     Citation,
     Correction,
@@ -40,9 +40,20 @@ class TopicAdmin(admin.ModelAdmin):
         return topic.story_count
 
 
-class ViewpointInline(admin.StackedInline):
+class NewStoryRows:
+    """An inline that opens a new story with the rows a publishable story needs
+    (`add_rows`), and an existing one with none. Rows left empty are not saved."""
+
+    add_rows = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return self.add_rows if obj is None else 0
+
+
+class ViewpointInline(NewStoryRows, admin.StackedInline):
     model = Viewpoint
-    extra = 0
+    form = ViewpointForm
+    add_rows = 3
     fields = [("label", "holders", "position"), "stance", "summary", "detail"]
     formfield_overrides = {
         models.CharField: {"widget": forms.TextInput(attrs={"size": 90})},
@@ -50,30 +61,40 @@ class ViewpointInline(admin.StackedInline):
     }
 
 
-class SentenceListInline(admin.TabularInline):
+class SentenceListInline(NewStoryRows, admin.TabularInline):
     """A list of one-sentence items, with room to read each sentence whole."""
 
-    extra = 0
     fields = ["text", "position"]
     formfield_overrides = {
         models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}
     }
+    text_label = "Text"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            field.label = self.text_label
+        return field
 
 
 class KeyPointInline(SentenceListInline):
     model = KeyPoint
+    add_rows = 3
+    text_label = "Key point (one sentence)"
     verbose_name_plural = "key points"
 
 
 class OpenQuestionInline(SentenceListInline):
     model = OpenQuestion
+    add_rows = 1
+    text_label = "Open question (one sentence)"
     verbose_name_plural = "what we don't know"
 
 
-class TimelineEventInline(admin.TabularInline):
+class TimelineEventInline(NewStoryRows, admin.TabularInline):
     model = TimelineEvent
     form = TimelineEventForm
-    extra = 0
+    add_rows = 2
     verbose_name_plural = "how we got here (timeline)"
 
 
@@ -100,13 +121,14 @@ class CitedSourceSelect(TolerantAutocompleteSelect):
         return [(None, options, 0)]
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(NewStoryRows, admin.TabularInline):
     model = Citation
     formset = CitationFormSet
-    extra = 0
+    add_rows = 2
     fields = ["number", "source", "quote", "accessed"]
     autocomplete_fields = ["source"]
     verbose_name_plural = "sources cited ([n] in the body)"
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
     def get_queryset(self, request):
         # Each row shows its citation, named by its source and outlet.
@@ -168,6 +190,9 @@ class StoryAdmin(TimesInNewsroomZone, StoryWorkflowAdmin, VersionAdmin):
     ]
     readonly_fields = ["created_at", "updated_at"]
     change_form_template = "admin/stories/story/change_form.html"
+
+    class Media:
+        css = {"all": ["admin-story/story-form.css"]}
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

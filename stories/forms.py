@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from factlen.times import in_zone
 
 from .citations import citation_problems
-from .models import Story, TimelineEvent
+from .models import Story, TimelineEvent, Viewpoint
 from .partial_dates import PartialDate
 
 
@@ -37,6 +37,21 @@ class TimelineEventForm(forms.ModelForm):
             raise ValidationError(str(exc)) from None
         self.instance.date, self.instance.precision = when.date, when.precision
         return when.iso()
+
+
+class ViewpointForm(forms.ModelForm):
+    """Labels that say where the reader sees each field."""
+
+    class Meta:
+        model = Viewpoint
+        fields = ["label", "holders", "stance", "summary", "detail"]
+        labels = {
+            "label": "Name (strip and heading)",
+            "holders": "Who holds it",
+            "stance": "Stance: one line in the strip at the top",
+            "summary": "Summary: the bold sentence in “Viewpoints in depth”",
+            "detail": "Argument: the paragraphs in “Viewpoints in depth”",
+        }
 
 
 class StoryForm(forms.ModelForm):
@@ -69,7 +84,7 @@ class StoryForm(forms.ModelForm):
         )
         if cleaned.get("opened_version") != current.version:
             who = current.last_edited_by or "someone"
-            when = timezone.localtime(current.updated_at).strftime("%d %b %Y at %H:%M:%S")
+            when = timezone.localtime(current.updated_at).strftime("%d %b %Y at %H:%M:%S %Z")
             history = reverse("admin:stories_story_history", args=[self.instance.pk])
             self.data = self.data.copy()
             self.data["opened_version"] = current.version
