@@ -193,6 +193,7 @@ class StoryAdmin(TimesInNewsroomZone, StoryWorkflowAdmin, VersionAdmin):
 
     class Media:
         css = {"all": ["admin-story/story-form.css"]}
+        js = ["admin-story/checklist.js"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -9,7 +9,7 @@ these pages ask, show what it says, and never write a state themselves.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.models import Version
 
+from .draft_checks import check_posted
 from .forms import TransitionForm
 from .models import PreviewLink, Story
 from .publish_checks import failures, run_checks
@@ -49,6 +50,7 @@ class StoryWorkflowAdmin:
             view("share/", self.share_view, "share"),
             view("share/<int:link_id>/revoke/", self.revoke_view, "revoke_share"),
             view("transition/<str:action>/", self.transition_view, "transition"),
+            view("checks/", self.checks_view, "checks"),
             *super().get_urls(),
         ]
 
@@ -109,6 +111,24 @@ class StoryWorkflowAdmin:
                 f"This story cites a broken link: {source.outlet.name}, “{source.title}” "
                 f"({source.url}) failed {source.link_failures} checks in a row.{archived}",
             )
+
+    def checks_view(self, request, object_id):
+        """The publish checks on the form as typed (JSON): nothing is saved."""
+        story = self.get_object(request, object_id)
+        if story is None:
+            raise Http404("No such story.")
+        if request.method != "POST" or not self.has_change_permission(request, story):
+            raise PermissionDenied
+        formsets = {}
+        for formset_class, inline in self.get_formsets_with_inlines(request, story):
+            prefix = formset_class.get_default_prefix()
+            formsets[prefix] = formset_class(
+                request.POST,
+                instance=story,
+                prefix=prefix,
+                queryset=inline.get_queryset(request),
+            )
+        return JsonResponse({"checks": check_posted(story, request.POST, formsets)})
 
     # Workflow steps ---------------------------------------------------------
 

@@ -140,3 +140,21 @@ def test_the_story_form_fits_an_editor_s_screen_without_sideways_scrolling(page,
             # Room for a whole headline, not the admin's default 20 characters.
             assert page.locator("#id_title").bounding_box()["width"] >= 600
     assert too_wide == {}
+
+
+def test_the_publish_checklist_follows_what_the_editor_types(page, site_url):
+    newsroom_member("erin", EDITOR)
+    story = complete_story(size=3)
+    page.goto(site_url + "/admin/")
+    page.fill("#id_username", "erin")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(site_url + f"/admin/stories/story/{story.pk}/change/")
+    required = page.locator('.checklist li[data-rule="required_fields"]')
+    expect(required).to_have_class("check-pass")
+    page.fill("#id_dek", "")
+    expect(required).to_have_class("check-fail")
+    expect(required).to_contain_text("Missing: dek.")
+    page.fill("#id_dek", "Back again.")
+    expect(required).to_have_class("check-pass")
+    assert Story.objects.get(pk=story.pk).dek == story.dek  # nothing was saved
