@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "reversion",
     "csp",
     "axes",
+    "adminsortable2",
     "sources",
     "stories",
     "newsletter",

@@ -1,3 +1,4 @@
+from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
@@ -50,21 +51,23 @@ class NewStoryRows:
         return self.add_rows if obj is None else 0
 
 
-class ViewpointInline(NewStoryRows, admin.StackedInline):
+# Viewpoints, key points and open questions are put in order by dragging
+# (adminsortable2): their position field is hidden and kept by the drag.
+class ViewpointInline(NewStoryRows, SortableStackedInline):
     model = Viewpoint
     form = ViewpointForm
     add_rows = 3
-    fields = [("label", "holders", "position"), "stance", "summary", "detail"]
+    fields = [("label", "holders"), "stance", "summary", "detail"]
     formfield_overrides = {
         models.CharField: {"widget": forms.TextInput(attrs={"size": 90})},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 5, "cols": 90})},
     }
 
 
-class SentenceListInline(NewStoryRows, admin.TabularInline):
+class SentenceListInline(NewStoryRows, SortableTabularInline):
     """A list of one-sentence items, with room to read each sentence whole."""
 
-    fields = ["text", "position"]
+    fields = ["text"]
     formfield_overrides = {
         models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}
     }
@@ -148,7 +151,7 @@ class CitationInline(NewStoryRows, admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(TimesInNewsroomZone, StoryWorkflowAdmin, VersionAdmin):
+class StoryAdmin(SortableAdminBase, TimesInNewsroomZone, StoryWorkflowAdmin, VersionAdmin):
     form = StoryForm
     object_history_template = "admin/stories/story/object_history.html"
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]

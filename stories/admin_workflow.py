@@ -123,7 +123,7 @@ class StoryWorkflowAdmin:
         for formset_class, inline in self.get_formsets_with_inlines(request, story):
             prefix = formset_class.get_default_prefix()
             formsets[prefix] = formset_class(
-                request.POST,
+                data=request.POST,
                 instance=story,
                 prefix=prefix,
                 queryset=inline.get_queryset(request),

@@ -44,7 +44,7 @@ class ViewpointForm(forms.ModelForm):
 
     class Meta:
         model = Viewpoint
-        fields = ["label", "holders", "stance", "summary", "detail"]
+        fields = ["label", "holders", "stance", "summary", "detail", "position"]
         labels = {
             "label": "Name (strip and heading)",
             "holders": "Who holds it",

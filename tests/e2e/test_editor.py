@@ -158,3 +158,23 @@ def test_the_publish_checklist_follows_what_the_editor_types(page, site_url):
     page.fill("#id_dek", "Back again.")
     expect(required).to_have_class("check-pass")
     assert Story.objects.get(pk=story.pk).dek == story.dek  # nothing was saved
+
+
+def test_an_editor_reorders_viewpoints_by_moving_them_and_the_order_is_saved(page, site_url):
+    newsroom_member("erin", EDITOR)
+    story = complete_story(size=3)
+    labels = [v.label for v in story.viewpoints.all()]
+    page.goto(site_url + "/admin/")
+    page.fill("#id_username", "erin")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(site_url + f"/admin/stories/story/{story.pk}/change/")
+    # The position is kept by the ordering, not typed.
+    expect(page.locator('[name="viewpoints-0-position"]')).to_be_hidden()
+    rows = page.locator("#viewpoints-group .inline-related.has_original")
+    rows.first.locator("i.move-end").click()
+    expect(rows.first.locator("h3")).to_contain_text(labels[1])
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    saved = [v.label for v in Story.objects.get(pk=story.pk).viewpoints.all()]
+    assert saved == [labels[1], labels[2], labels[0]]
