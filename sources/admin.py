@@ -8,6 +8,40 @@ from factlen.admin_widgets import TolerantAutocompleteMixin
 from .models import Outlet, OutletDomain, Source
 
 
+class NeverCitedFilter(admin.SimpleListFilter):
+    """Sources and outlets no story cites: often made in the citation popup and
+    then not used. Readers never see them (pages show only what live stories
+    cite); this lists them for cleaning up."""
+
+    title = "cited"
+    parameter_name = "cited"
+    uncited = {}  # set per admin: the lookup for "cited by no story"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Never cited (clean up)"), ("yes", "Cited by a story")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(**self.uncited)
+        if self.value() == "yes":
+            return queryset.exclude(**self.uncited)
+        return queryset
+
+
+class SourceNeverCitedFilter(NeverCitedFilter):
+    uncited = {"citations__isnull": True}
+
+
+class OutletNeverCitedFilter(NeverCitedFilter):
+    def queryset(self, request, queryset):
+        cited = Outlet.objects.filter(sources__citations__isnull=False).values("pk")
+        if self.value() == "no":
+            return queryset.exclude(pk__in=cited)
+        if self.value() == "yes":
+            return queryset.filter(pk__in=cited)
+        return queryset
+
+
 class OutletDomainInline(admin.TabularInline):
     model = OutletDomain
     extra = 1
@@ -16,7 +50,7 @@ class OutletDomainInline(admin.TabularInline):
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country", "domain_list", "source_count"]
-    list_filter = ["kind", "country"]
+    list_filter = [OutletNeverCitedFilter, "kind", "country"]
     search_fields = ["name", "domains__domain"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OutletDomainInline]
@@ -95,7 +129,7 @@ class SourceAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ["title", "outlet", "url", "published_on", "story_count", "link_ok"]
     list_select_related = ["outlet"]
     search_fields = ["outlet__name", "title", "url"]
-    list_filter = [LinkHealthFilter, "outlet__kind", "outlet"]
+    list_filter = [SourceNeverCitedFilter, LinkHealthFilter, "outlet__kind", "outlet"]
     autocomplete_fields = ["outlet"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["link_health"]
