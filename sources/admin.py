@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.shortcuts import render
@@ -5,7 +6,8 @@ from django.utils.html import format_html
 
 from factlen.admin_widgets import TolerantAutocompleteMixin
 
-from .models import Outlet, OutletDomain, Source
+from .models import Outlet, OutletDomain, Source, outlet_name_for
+from .normalize import InvalidURL
 
 
 class NeverCitedFilter(admin.SimpleListFilter):
@@ -44,7 +46,10 @@ class OutletNeverCitedFilter(NeverCitedFilter):
 
 class OutletDomainInline(admin.TabularInline):
     model = OutletDomain
-    extra = 1
+    # Sources find their outlet by domain: an outlet without one is never matched.
+    extra = 0
+    min_num = 1
+    validate_min = True
 
 
 @admin.register(Outlet)
@@ -124,6 +129,47 @@ class LinkHealthFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SourceForm(forms.ModelForm):
+    """A source, and its outlet in the same step when none publishes on its domain."""
+
+    new_outlet_name = forms.CharField(
+        label="New outlet's name",
+        required=False,
+        max_length=200,
+        help_text="Only when no outlet publishes on the URL's domain: the outlet is created "
+        "with this name and that domain.",
+    )
+
+    class Meta:
+        model = Source
+        # The admin's fieldsets give the fields (with its URL widgets).
+        fields = ["title"]
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("new_outlet_name", "").strip()
+        url = cleaned.get("url")
+        if name and url and not cleaned.get("outlet"):
+            try:
+                unknown = Outlet.objects.for_url(url) is None
+            except InvalidURL:
+                unknown = False  # the URL field says what is wrong
+            if unknown:
+                cleaned["outlet"] = Outlet(name=name)  # created when the source is saved
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "outlet" in self.errors and not self.data.get("new_outlet_name"):
+            # Offer the outlet, named from the domain, for the next save.
+            try:
+                suggestion = outlet_name_for(self.cleaned_data.get("url") or "")
+            except (InvalidURL, IndexError):
+                return
+            self.data = self.data.copy()
+            self.data["new_outlet_name"] = suggestion
+
+
 @admin.register(Source)
 class SourceAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ["title", "outlet", "url", "published_on", "story_count", "link_ok"]
@@ -134,9 +180,17 @@ class SourceAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["link_health"]
     fieldsets = [
-        (None, {"fields": ["url", "outlet", "title", "author", "published_on"]}),
+        (
+            None,
+            {"fields": ["url", "outlet", "new_outlet_name", "title", "author", "published_on"]},
+        ),
         ("Link health", {"fields": ["link_health", "archive_url"]}),
     ]
+
+    form = SourceForm
+
+    def save_model(self, request, obj, form, change):
+        obj.save_with_new_outlet()
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_story_count()
