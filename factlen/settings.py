@@ -252,6 +252,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# How big a form may be. The largest is the story's admin page with every list
+# at its limit (stories/limits.py): about 1,400 fields, and some 5 MB if every
+# text is full and non-Latin (each byte sent as %XX). Anything bigger is not a
+# story, and is refused with a 400 before it is read into memory.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# Search waits at most this long for the database (PostgreSQL), then says the
+# search was too broad rather than holding a worker.
+SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=3000)
+
 # Content-Security-Policy (django-csp, through factlen.headers). Public pages
 # load only our own stylesheet, icons and images, and run no script at all.
 _NO_PLUGINS_NO_FRAMING = {

@@ -10,7 +10,9 @@ from reversion.admin import VersionAdmin
 
 from factlen.admin_widgets import TimesInNewsroomZone, TolerantAutocompleteSelect
 
+from . import limits
 from .admin_workflow import StoryWorkflowAdmin
+from .deletion import delete_stories
 from .forms import CitationFormSet, StoryForm, TimelineEventForm, ViewpointForm
 from .models import (
     Citation,
@@ -41,6 +43,24 @@ class TopicAdmin(admin.ModelAdmin):
         return topic.story_count
 
 
+class LimitedInline:
+    """Rows edited with the story, at most `limit.most` of them (stories.limits):
+    the page offers no more, and a save with more is refused in the limit's words."""
+
+    limit: limits.ItemLimit
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        return self.limit.most
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, validate_max=True, **kwargs)
+        formset.default_error_messages = {
+            **formset.default_error_messages,
+            "too_many_forms": self.limit.refusal(),
+        }
+        return formset
+
+
 class NewStoryRows:
     """An inline that opens a new story with the rows a publishable story needs
     (`add_rows`), and an existing one with none. Rows left empty are not saved."""
@@ -53,8 +73,9 @@ class NewStoryRows:
 
 # Viewpoints, key points and open questions are put in order by dragging
 # (adminsortable2): their position field is hidden and kept by the drag.
-class ViewpointInline(NewStoryRows, SortableStackedInline):
+class ViewpointInline(LimitedInline, NewStoryRows, SortableStackedInline):
     model = Viewpoint
+    limit = limits.ITEMS["viewpoints"]
     form = ViewpointForm
     add_rows = 3
     fields = [("label", "holders"), "stance", "summary", "detail"]
@@ -64,7 +85,7 @@ class ViewpointInline(NewStoryRows, SortableStackedInline):
     }
 
 
-class SentenceListInline(NewStoryRows, SortableTabularInline):
+class SentenceListInline(LimitedInline, NewStoryRows, SortableTabularInline):
     """A list of one-sentence items, with room to read each sentence whole."""
 
     fields = ["text"]
@@ -82,6 +103,7 @@ class SentenceListInline(NewStoryRows, SortableTabularInline):
 
 class KeyPointInline(SentenceListInline):
     model = KeyPoint
+    limit = limits.ITEMS["key_points"]
     add_rows = 3
     text_label = "Key point (one sentence)"
     verbose_name_plural = "key points"
@@ -89,20 +111,23 @@ class KeyPointInline(SentenceListInline):
 
 class OpenQuestionInline(SentenceListInline):
     model = OpenQuestion
+    limit = limits.ITEMS["open_questions"]
     add_rows = 1
     text_label = "Open question (one sentence)"
     verbose_name_plural = "what we don't know"
 
 
-class TimelineEventInline(NewStoryRows, admin.TabularInline):
+class TimelineEventInline(LimitedInline, NewStoryRows, admin.TabularInline):
     model = TimelineEvent
+    limit = limits.ITEMS["timeline_events"]
     form = TimelineEventForm
     add_rows = 2
     verbose_name_plural = "how we got here (timeline)"
 
 
-class CorrectionInline(TimesInNewsroomZone, admin.StackedInline):
+class CorrectionInline(LimitedInline, TimesInNewsroomZone, admin.StackedInline):
     model = Correction
+    limit = limits.ITEMS["corrections"]
     extra = 0
     fields = [("kind", "created_at"), "text", ("paragraph", "source_number")]
     verbose_name_plural = "updates and corrections (public)"
@@ -124,8 +149,9 @@ class CitedSourceSelect(TolerantAutocompleteSelect):
         return [(None, options, 0)]
 
 
-class CitationInline(NewStoryRows, admin.TabularInline):
+class CitationInline(LimitedInline, NewStoryRows, admin.TabularInline):
     model = Citation
+    limit = limits.ITEMS["citations"]
     formset = CitationFormSet
     add_rows = 2
     fields = ["number", "source", "quote", "accessed"]
@@ -238,6 +264,12 @@ class StoryAdmin(SortableAdminBase, TimesInNewsroomZone, StoryWorkflowAdmin, Ver
             obj.owner = request.user
         obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        delete_stories(Story.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_stories(queryset)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":

@@ -3,9 +3,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from taggit.models import Tag
 
 from factlen.times import in_zone
 
+from . import limits
 from .citations import citation_problems
 from .models import Story, TimelineEvent, Viewpoint
 from .partial_dates import PartialDate
@@ -70,6 +72,20 @@ class StoryForm(forms.ModelForm):
             # The instance was read from the database for this very form (the
             # admin's one load of the story), so its version is the current one.
             self.initial["opened_version"] = self.instance.version
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        limit = limits.ITEMS["tags"]
+        if len(tags) > limit.most:
+            raise ValidationError(limit.refusal(len(tags)), code="max_items")
+        longest = Tag._meta.get_field("name").max_length
+        for tag in tags:
+            if len(tag) > longest:
+                raise ValidationError(
+                    f"The tag “{tag[:40]}…” is longer than {longest} characters ({len(tag):,}).",
+                    code="max_length",
+                )
+        return tags
 
     def clean(self):
         cleaned = super().clean()
@@ -139,6 +155,7 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(
         label="Comment (optional)",
         required=False,
+        max_length=limits.COMMENT_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
     )
 
@@ -162,6 +179,7 @@ class TransitionForm(forms.Form):
             self.fields[f"override_{result.rule}"] = forms.CharField(
                 label=f"Override “{result.label}” because…",
                 required=False,
+                max_length=limits.COMMENT_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
                 help_text="Leave empty to keep the check. A reason is recorded in the story's "
                 "history.",

@@ -5,10 +5,10 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Count, F, OuterRef, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Length, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -16,6 +16,7 @@ from taggit.managers import TaggableManager
 
 from factlen.db import count_related
 
+from . import limits
 from .markdown import render_body_with_anchors
 from .partial_dates import PRECISIONS, PartialDate
 from .source_mix import SourceMix
@@ -29,6 +30,17 @@ RESERVED_TOPIC_SLUGS = frozenset(
         "sitemap-news.xml", "sitemaps", "sources", "static", "stories", "tags", "topics",
     }
 )  # fmt: skip
+
+
+def bounded(length: int) -> dict:
+    """A TextField's arguments for at most `length` characters (stories.limits).
+
+    A validator rather than max_length: the database keeps text unbounded
+    either way, and max_length on a TextField would make SQLite rebuild the
+    table; the admin's forms run model validation, so editors see the limit
+    on the field.
+    """
+    return {"validators": [MaxLengthValidator(length)]}
 
 
 def validate_topic_slug(value):
@@ -226,10 +238,13 @@ class Story(models.Model):
     )
     byline = models.CharField(max_length=200, default="Factlen Editorial Team")
     why_it_matters = models.TextField(
-        blank=True, help_text="“Why this matters”: a short paragraph on the stakes."
+        blank=True,
+        **bounded(limits.WHY_IT_MATTERS_LENGTH),
+        help_text="“Why this matters”: a short paragraph on the stakes.",
     )
     body = models.TextField(
         blank=True,
+        **bounded(limits.BODY_LENGTH),
         help_text="Markdown. Cite source n with [n]; start a paragraph with “> ” for a pull "
         "quote; “## ” for a subheading.",
     )
@@ -270,6 +285,7 @@ class Story(models.Model):
     withdrawn_reason = models.TextField(
         "reason for withdrawal",
         blank=True,
+        **bounded(limits.WITHDRAWN_REASON_LENGTH),
         help_text="Required to withdraw: shown to readers at the story's address.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -317,6 +333,48 @@ class Story(models.Model):
             raise ValidationError(
                 {"withdrawn_reason": "Say why the story is withdrawn: readers will see it."}
             )
+
+    def limit_problems(self) -> list[str]:
+        """What in the saved story is over stories.limits, in the limits' words.
+
+        The admin's forms and the package format keep a story within the
+        limits as it is written; this holds a story written any other way (a
+        shell, data from before the limits) to them before it may move on
+        through the workflow. A query per kind of row: no row is loaded.
+        """
+        problems = []
+        for _, field in _bounded_text_fields(Story):
+            length = len(getattr(self, field.name) or "")
+            if length > _length_limit(field):
+                problems.append(
+                    f"The {field.verbose_name} is longer than {_length_limit(field):,} "
+                    f"characters ({length:,})."
+                )
+        counts = (
+            Story.objects.filter(pk=self.pk)
+            .annotate(
+                **{
+                    f"{name}_count": count_related(model.objects.all(), "story")
+                    for name, model in LIMITED_ROWS.items()
+                }
+            )
+            .values(*(f"{name}_count" for name in LIMITED_ROWS))
+            .first()
+        ) or {}
+        counts["tags_count"] = self.tags.count() if self.pk else 0
+        for name, limit in limits.ITEMS.items():
+            if counts.get(f"{name}_count", 0) > limit.most:
+                problems.append(limit.refusal(counts[f"{name}_count"]))
+        for row_model in LIMITED_ROWS.values():
+            for _, field in _bounded_text_fields(row_model):
+                most = _length_limit(field)
+                longer = row_model.objects.annotate(n=Length(field.name))
+                if longer.filter(story=self, n__gt=most).exists():
+                    problems.append(
+                        f"A row of {row_model._meta.verbose_name_plural} has a "
+                        f"{field.verbose_name} longer than {most:,} characters."
+                    )
+        return problems
 
     @property
     def last_correction_at(self):
@@ -385,7 +443,10 @@ class Viewpoint(StoryItem):
         max_length=120, help_text="Who holds it, as a group: “Regulatory Pragmatists”."
     )
     summary = models.CharField(max_length=300, help_text="One sentence: the position in brief.")
-    detail = models.TextField(help_text="A paragraph or more: the argument in its best form.")
+    detail = models.TextField(
+        help_text="A paragraph or more: the argument in its best form.",
+        **bounded(limits.VIEWPOINT_DETAIL_LENGTH),
+    )
 
     class Meta(StoryItem.Meta):
         default_related_name = "viewpoints"
@@ -458,7 +519,7 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, **bounded(limits.COMMENT_LENGTH))
     # Failed publish checks an editor published past: [{"rule": ..., "reason": ...}].
     overrides = models.JSONField(default=list, blank=True)
 
@@ -542,7 +603,10 @@ class Correction(models.Model):
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)
-    text = models.TextField(help_text="What changed and why, as readers will read it.")
+    text = models.TextField(
+        help_text="What changed and why, as readers will read it.",
+        **bounded(limits.CORRECTION_LENGTH),
+    )
     created_at = models.DateTimeField(
         "time", default=timezone.now, help_text="When the note was made public."
     )
@@ -579,6 +643,7 @@ class Citation(models.Model):
     )
     quote = models.TextField(
         blank=True,
+        **bounded(limits.CITATION_QUOTE_LENGTH),
         help_text="Optional: what the story takes from the source, a short quote or the "
         "claim it supports. Shown in the sources list.",
     )
@@ -600,6 +665,33 @@ class Citation(models.Model):
     def __str__(self):
         return f"[{self.number}] {self.source}"
 
+
+def _length_limit(field) -> int | None:
+    return min(
+        (v.limit_value for v in field.validators if isinstance(v, MaxLengthValidator)),
+        default=None,
+    )
+
+
+def _bounded_text_fields(model):
+    """(model, field) for each text field kept unbounded by the database but
+    bounded by a validator (stories.limits)."""
+    return [
+        (model, field)
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.TextField) and _length_limit(field) is not None
+    ]
+
+
+# The rows edited with a story, by the name stories.limits counts them under.
+LIMITED_ROWS = {
+    "viewpoints": Viewpoint,
+    "key_points": KeyPoint,
+    "timeline_events": TimelineEvent,
+    "open_questions": OpenQuestion,
+    "citations": Citation,
+    "corrections": Correction,
+}
 
 # What the story page shows with a story, as prefetches: the page's queries,
 # whatever the story holds.

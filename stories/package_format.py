@@ -23,6 +23,7 @@ from taggit.models import Tag
 from sources.models import Outlet, Source
 from sources.normalize import InvalidURL, normalize_url
 
+from . import limits
 from .citations import citation_problems
 from .models import (
     Citation,
@@ -88,12 +89,77 @@ FIELDS = {
 }
 
 
+# Each list of the package and the limit on its rows (stories.limits).
+LIST_LIMITS = {
+    "tags": limits.ITEMS["tags"],
+    "key_points": limits.ITEMS["key_points"],
+    "viewpoints": limits.ITEMS["viewpoints"],
+    "timeline": limits.ITEMS["timeline_events"],
+    "unknowns": limits.ITEMS["open_questions"],
+    "sources": limits.ITEMS["citations"],
+    "corrections": limits.ITEMS["corrections"],
+}
+
+
 class PackageInvalid(Exception):
     """A package that cannot be imported; `problems` lists each, with its path."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+# Reading a package file: its size and nesting are checked before the JSON is
+# decoded, so no file can take the importer's memory or (nested deep enough)
+# make the decoder fail with a RecursionError.
+
+# The tokens that open, close or separate, and keys; string values are matched
+# whole so that brackets inside them are not counted.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?|[\[\]{},]')
+
+
+def parse_package(raw: bytes | str):
+    """The decoded package in `raw` (a file's bytes or text); PackageInvalid if
+    it is too big, nested too deep, or not JSON, saying so."""
+    size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
+    if size > limits.PACKAGE_BYTES:
+        raise PackageInvalid([limits.too_big(size)])
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PackageInvalid([f"not UTF-8 text (byte {exc.start:,})"]) from None
+    deep = _too_deep_at(raw)
+    if deep is not None:
+        raise PackageInvalid([_line(deep, limits.too_deep(len(deep) + 1))])
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise PackageInvalid(
+            [f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]
+        ) from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        raise PackageInvalid([f"not valid JSON: {exc}"]) from None
+
+
+def _too_deep_at(text: str):
+    """The path where `text` first nests deeper than the limit, or None."""
+    path = []
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            if len(path) == limits.PACKAGE_DEPTH:
+                return path
+            path.append(0 if mark == "[" else "")
+        elif mark in "]}":
+            if path:
+                path.pop()
+        elif mark == ",":
+            if path and isinstance(path[-1], int):
+                path[-1] += 1
+        elif token.group(1) and path and isinstance(path[-1], str):
+            path[-1] = mark[: -len(token.group(1))].strip()[1:-1]
+    return None
 
 
 # Formats: the code that gives each one its meaning, used to check a package
@@ -162,6 +228,9 @@ def check_package(data) -> None:
     too): the schema, then the rules across fields; every problem at once,
     in the schema's order.
     """
+    problems = list(_value_problems(data))
+    if problems:  # too deep for the schema's checks to walk, or text no database keeps
+        raise PackageInvalid([_line(path, text) for path, text in problems])
     problems = list(_schema_problems(data))
     if isinstance(data, dict):
         problems += _cross_field_problems(data)
@@ -170,8 +239,38 @@ def check_package(data) -> None:
         raise PackageInvalid(list(dict.fromkeys(_line(path, text) for path, text in problems)))
 
 
+def _value_problems(data):
+    """Nesting past the limit, and strings holding characters no database keeps
+    (NUL, unpaired surrogates): every value, walked without recursion."""
+    stack = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict | list) and len(path) >= limits.PACKAGE_DEPTH:
+            yield path, limits.too_deep(len(path) + 1)
+            continue
+        if isinstance(value, dict):
+            stack += [((*path, key), item) for key, item in reversed(value.items())]
+        elif isinstance(value, list):
+            stack += [((*path, i), item) for i, item in reversed(list(enumerate(value)))]
+        elif isinstance(value, str):
+            bad = next((ch for ch in value if ch == "\x00" or "\ud800" <= ch <= "\udfff"), None)
+            if bad is not None:
+                yield path, f"holds the character U+{ord(bad):04X}, which text may not contain"
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _step(part) -> str:
+    if isinstance(part, int):
+        return f"[{part}]"
+    # A key that is not a plain name (empty, spaces, control characters) is
+    # shown as JSON, so every path can be read and printed.
+    return f".{part}" if _NAME.fullmatch(part) else f"[{json.dumps(part)}]"
+
+
 def _line(path, text) -> str:
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    where = "".join(_step(part) for part in path).lstrip(".")
     return f"{where}: {text}" if where else text
 
 
@@ -252,9 +351,15 @@ def _not_one_of(error, key):
 
 _EXPLAIN = {
     "type": _expected_type,
-    "maxLength": lambda e, key: f"longer than {e.validator_value} characters ({len(e.instance)})",
+    "maxLength": lambda e, key: (
+        f"longer than {e.validator_value:,} characters ({len(e.instance):,})"
+    ),
+    "maxItems": lambda e, key: LIST_LIMITS[key].refusal(len(e.instance)),
     "minimum": lambda e, key: (
         f"expected a whole number from {e.validator_value}, got {e.instance!r}"
+    ),
+    "maximum": lambda e, key: (
+        f"expected a whole number up to {e.validator_value:,}, got {e.instance!r}"
     ),
     "enum": _not_one_of,
     "const": lambda e, key: f"unknown {key} {e.instance!r} (expected {e.validator_value!r})",

@@ -22,6 +22,7 @@ from sources.models import Outlet, Source
 from sources.signals import link_health
 
 from .counts import outlets_cited_by, recount_outlets, recount_topics
+from .deletion import forget_revisions
 from .models import (
     Citation,
     Correction,
@@ -76,6 +77,7 @@ def story_saved(sender, instance, created, raw=False, **kwargs):
 
 
 def story_deleted(sender, instance, **kwargs):
+    forget_revisions([instance.pk])
     recount_topics({instance.topic_id})
     content_changed(scheduling=True)
 

@@ -10,14 +10,19 @@ from factlen.pagination import page_or_404
 
 from .models import Correction, PreviewLink, Story, Topic, live_topics
 from .rendering import front_page, story_article
-from .search import clean_query, search_stories, snippet, uses_full_text
+from .search import SearchTooSlow, clean_query, search_stories, snippet, time_limit, uses_full_text
 
 RELATED_STORIES = 3
 
 
 @public_page
 def home(request):
-    context = {"front_page": front_page(), "canonical_url": request.build_absolute_uri("/")}
+    # The newsletter box offers the live topics (kept per content version too).
+    context = {
+        "front_page": front_page(),
+        "topics": live_topics(),
+        "canonical_url": request.build_absolute_uri("/"),
+    }
     return render(request, "stories/home.html", context)
 
 
@@ -109,11 +114,17 @@ def search(request):
     topics = live_topics()
     topic = next((t for t in topics if t.slug == request.GET.get("topic")), None)
     page = results = None
+    too_slow = False
     if query:
-        results = search_stories(query, topic=topic)
-        page = page_or_404(request, results.stories, count=results.count)
-        for story in page.object_list:
-            story.snippet = snippet(story, query)
+        try:
+            with time_limit():
+                results = search_stories(query, topic=topic)
+                page = page_or_404(request, results.stories, count=results.count)
+                for story in page.object_list:
+                    story.snippet = snippet(story, query)
+        except SearchTooSlow:
+            page = results = None
+            too_slow = True
     context = {
         "query": query,
         "topics": topics,
@@ -121,9 +132,15 @@ def search(request):
         "page": page,
         "more_results": results.more if results else False,
         "full_text": uses_full_text(),
+        "too_slow": too_slow,
         # Search pages are not indexed; shared, a link should still lead to these results.
         "canonical_url": request.build_absolute_uri(),
     }
+    if too_slow:
+        # Not a page to keep: the same search may well be quick in a moment.
+        response = render(request, "stories/search.html", context, status=503)
+        response["Retry-After"] = "30"
+        return response
     return render(request, "stories/search.html", context)
 
 

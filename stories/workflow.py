@@ -192,6 +192,9 @@ def perform(
     story = Story.objects.select_for_update().get(pk=story.pk)
     comment = (comment or "").strip()
     problems = refusals(by, story, action=action) + _comment_problems(action, target, comment)
+    if target in (Status.IN_REVIEW, Status.PUBLISHED) and not problems:
+        # Not overridable: a story over the limits slows every page it is on.
+        problems += story.limit_problems()
     if action is IMPORT:
         story.published_at = published_at
     recorded, failed = [], []

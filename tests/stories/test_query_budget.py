@@ -20,7 +20,7 @@ BUDGETS = {
     "topic": 5,
     "topic page 2": 5,
     "home": 6,  # on PostgreSQL each topic's newest ids, then the stories
-    "search": 5,
+    "search": 6,  # on PostgreSQL one sets the search's time limit
     "rss": 3,
     "atom": 3,
     "topic rss": 4,
@@ -74,7 +74,15 @@ def captured(client, url):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return queries.captured_queries
+    return [
+        query for query in queries.captured_queries if not transaction_bookkeeping(query["sql"])
+    ]
+
+
+def transaction_bookkeeping(sql):
+    """Statements only the test's own transaction causes: the search's savepoint,
+    and putting its time limit back (outside a transaction it simply ends)."""
+    return "SAVEPOINT" in sql or "set_config('statement_timeout', '0'" in sql
 
 
 @pytest.mark.django_db

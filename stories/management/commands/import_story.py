@@ -1,9 +1,10 @@
-import json
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from stories.limits import PACKAGE_BYTES, too_big
+from stories.package_format import parse_package
 from stories.packages import PackageInvalid, import_package
 
 
@@ -53,13 +54,18 @@ class Command(BaseCommand):
             )
 
     def read(self, name):
+        """The decoded package; an oversized file is refused before it is read whole."""
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            if name == "-":
+                raw = sys.stdin.read(PACKAGE_BYTES + 1)  # characters: at least as many bytes
+            else:
+                path = Path(name)
+                if path.stat().st_size > PACKAGE_BYTES:
+                    raise PackageInvalid([too_big(path.stat().st_size)])
+                with path.open("rb") as file:
+                    raw = file.read(PACKAGE_BYTES + 1)
+        except OSError as exc:
             raise CommandError(f"cannot read the file ({exc})") from None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-            ) from None
+        if len(raw) > PACKAGE_BYTES:
+            raise PackageInvalid([f"{too_big(len(raw))} (or more)"])
+        return parse_package(raw)

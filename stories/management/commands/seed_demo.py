@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from sources.models import Outlet, OutletDomain
+from stories.package_format import parse_package
 from stories.packages import import_package
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 OutletDomain.objects.update_or_create(domain=domain, defaults={"outlet": outlet})
         files = sorted(PACKAGES.glob("*.json"))
         for path in files:
-            import_package(json.loads(path.read_text(encoding="utf-8")))
+            import_package(parse_package(path.read_bytes()))
         self.stdout.write(
             f"Demo content: {len(outlets)} outlets and {len(files)} stories "
             f"loaded from {PACKAGES.parent}."
