@@ -1,7 +1,12 @@
-"""Admin widgets that survive input no browser of ours would send."""
+"""Admin widgets that survive input no browser of ours would send, and labels
+that say which zone a time is in."""
 
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import capfirst
+
+from .times import in_zone
 
 
 class TolerantAutocompleteSelect(AutocompleteSelect):
@@ -34,3 +39,14 @@ class TolerantAutocompleteMixin:
                 db_field, self.admin_site, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TimesInNewsroomZone:
+    """A ModelAdmin or inline mixin: every date-and-time field's label names the
+    newsroom's zone, in which it is shown and typed (the database keeps UTC)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateTimeField) and field is not None:
+            field.label = in_zone(capfirst(db_field.verbose_name))
+        return field

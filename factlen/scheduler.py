@@ -1,7 +1,7 @@
 """Periodic work on cron schedules: the daily digest, nightly link checks, cleanup.
 
 `manage.py run_scheduler` runs APScheduler's blocking scheduler with one cron
-trigger per job (settings.SCHEDULE, in NEWSROOM_TIME_ZONE). The jobs are
+trigger per job (settings.SCHEDULE, in TIME_ZONE). The jobs are
 short: they queue tasks for the workers (`send_digest`, `check_links
 --queue`) or delete expired rows.
 
@@ -58,7 +58,7 @@ JOBS = {"digest": digest, "link_checks": link_checks, "cleanup": cleanup}
 
 def cron(spec: str) -> CronTrigger:
     """A crontab line (minute hour day month weekday), or six fields with seconds first."""
-    tz = ZoneInfo(settings.NEWSROOM_TIME_ZONE)
+    tz = ZoneInfo(settings.TIME_ZONE)
     fields = spec.split()
     if len(fields) == 6:
         names = ("second", "minute", "hour", "day", "month", "day_of_week")
@@ -150,7 +150,7 @@ def catch_up(name, trigger):
 
 def build(schedule=None) -> BlockingScheduler:
     """The scheduler, its missed runs already caught up; `start()` runs it."""
-    scheduler = BlockingScheduler(timezone=ZoneInfo(settings.NEWSROOM_TIME_ZONE))
+    scheduler = BlockingScheduler(timezone=ZoneInfo(settings.TIME_ZONE))
     for name, spec in (schedule or settings.SCHEDULE).items():
         trigger = cron(spec)
         catch_up(name, trigger)

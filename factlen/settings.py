@@ -7,6 +7,7 @@ start without one.
 """
 
 import datetime
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     # Its management commands (backup_db, restore_db, run_scheduler) and the
     # scheduler's record of runs.
     "factlen",
+    "adminsortable2",
     "sources",
     "stories",
     "newsletter",
@@ -218,7 +220,16 @@ SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
+# The newsroom's zone: editors type times in it and readers see times in it,
+# labelled; the database keeps UTC (USE_TZ). An unknown name fails loudly here
+# rather than showing every reader a wrong time.
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"TIME_ZONE={TIME_ZONE!r} is not a time zone; use an IANA name such as Europe/London."
+    ) from None
 USE_I18N = True
 USE_TZ = True
 
@@ -284,10 +295,9 @@ TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
 
 # Periodic work (`manage.py run_scheduler`, factlen/scheduler.py), as crontab
 # lines (minute hour day month weekday; a sixth field in front is seconds) in
-# the newsroom's time zone. However many schedulers run, each occurrence runs
+# the newsroom's time zone (TIME_ZONE). However many schedulers run, each occurrence runs
 # once; one missed while no scheduler ran (up to SCHEDULE_CATCH_UP_HOURS ago)
 # runs once when one starts.
-NEWSROOM_TIME_ZONE = env.str("NEWSROOM_TIME_ZONE", default=TIME_ZONE)
 SCHEDULE = {
     "digest": env.str("SCHEDULE_DIGEST", default="0 7 * * *"),
     "link_checks": env.str("SCHEDULE_LINK_CHECKS", default="30 2 * * *"),

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.shortcuts import render
@@ -7,12 +8,50 @@ from factlen.admin_lists import ArchiveListMixin, is_picker, rank_first
 from factlen.admin_widgets import TolerantAutocompleteMixin
 from factlen.db import count_related
 
-from .models import Outlet, OutletDomain, Source
+from .models import Outlet, OutletDomain, Source, outlet_name_for
+from .normalize import InvalidURL
+
+
+class NeverCitedFilter(admin.SimpleListFilter):
+    """Sources and outlets no story cites: often made in the citation popup and
+    then not used. Readers never see them (pages show only what live stories
+    cite); this lists them for cleaning up."""
+
+    title = "cited"
+    parameter_name = "cited"
+    uncited = {}  # set per admin: the lookup for "cited by no story"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Never cited (clean up)"), ("yes", "Cited by a story")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(**self.uncited)
+        if self.value() == "yes":
+            return queryset.exclude(**self.uncited)
+        return queryset
+
+
+class SourceNeverCitedFilter(NeverCitedFilter):
+    uncited = {"citations__isnull": True}
+
+
+class OutletNeverCitedFilter(NeverCitedFilter):
+    def queryset(self, request, queryset):
+        cited = Outlet.objects.filter(sources__citations__isnull=False).values("pk")
+        if self.value() == "no":
+            return queryset.exclude(pk__in=cited)
+        if self.value() == "yes":
+            return queryset.filter(pk__in=cited)
+        return queryset
 
 
 class OutletDomainInline(admin.TabularInline):
     model = OutletDomain
-    extra = 1
+    # Sources find their outlet by domain: an outlet without one is never matched.
+    extra = 0
+    min_num = 1
+    validate_min = True
 
 
 def ranked_search(queryset, term, request):
@@ -24,7 +63,7 @@ def ranked_search(queryset, term, request):
 @admin.register(Outlet)
 class OutletAdmin(ArchiveListMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "country", "domain_list", "source_count"]
-    list_filter = ["kind", "country"]
+    list_filter = [OutletNeverCitedFilter, "kind", "country"]
     search_fields = ["name", "domains__domain"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OutletDomainInline]
@@ -103,22 +142,71 @@ class LinkHealthFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SourceForm(forms.ModelForm):
+    """A source, and its outlet in the same step when none publishes on its domain."""
+
+    new_outlet_name = forms.CharField(
+        label="New outlet's name",
+        required=False,
+        max_length=200,
+        help_text="Only when no outlet publishes on the URL's domain: the outlet is created "
+        "with this name and that domain.",
+    )
+
+    class Meta:
+        model = Source
+        # The admin's fieldsets give the fields (with its URL widgets).
+        fields = ["title"]
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("new_outlet_name", "").strip()
+        url = cleaned.get("url")
+        if name and url and not cleaned.get("outlet"):
+            try:
+                unknown = Outlet.objects.for_url(url) is None
+            except InvalidURL:
+                unknown = False  # the URL field says what is wrong
+            if unknown:
+                cleaned["outlet"] = Outlet(name=name)  # created when the source is saved
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if "outlet" in self.errors and not self.data.get("new_outlet_name"):
+            # Offer the outlet, named from the domain, for the next save.
+            try:
+                suggestion = outlet_name_for(self.cleaned_data.get("url") or "")
+            except (InvalidURL, IndexError):
+                return
+            self.data = self.data.copy()
+            self.data["new_outlet_name"] = suggestion
+
+
 @admin.register(Source)
 class SourceAdmin(ArchiveListMixin, TolerantAutocompleteMixin, admin.ModelAdmin):
     list_display = ["title", "outlet", "url", "published_on", "story_count", "link_ok"]
     list_select_related = ["outlet"]
     search_fields = ["outlet__name", "title", "url"]
-    list_filter = [LinkHealthFilter, "outlet__kind", "outlet"]
+    list_filter = [SourceNeverCitedFilter, LinkHealthFilter, "outlet__kind", "outlet"]
     autocomplete_fields = ["outlet"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["link_health"]
     fieldsets = [
-        (None, {"fields": ["url", "outlet", "title", "author", "published_on"]}),
+        (
+            None,
+            {"fields": ["url", "outlet", "new_outlet_name", "title", "author", "published_on"]},
+        ),
         ("Link health", {"fields": ["link_health", "archive_url"]}),
     ]
     # Newest first, read backwards through the primary key: the model's order
     # (outlet name, headline) would sort a hundred thousand joined rows.
     ordering = ["-pk"]
+
+    form = SourceForm
+
+    def save_model(self, request, obj, form, change):
+        obj.save_with_new_outlet()
 
     def get_queryset(self, request):
         sources = super().get_queryset(request)

@@ -201,6 +201,16 @@ class OutletDomain(models.Model):
         super().save(*args, **kwargs)
 
 
+def outlet_name_for(url: str) -> str:
+    """A first guess at an outlet's name from its domain: `larkport-ledger.example` →
+    “Larkport Ledger”. Editors correct it; it saves them typing the usual case."""
+    labels = host_of(url).split(".")
+    name = labels[0] if len(labels) < 2 else labels[-2]
+    if name in {"co", "com", "org", "gov", "ac", "net", "edu"} and len(labels) > 2:
+        name = labels[-3]
+    return name.replace("-", " ").title()
+
+
 def unique_slug(model, name: str) -> str:
     base = slugify(name)[:90] or "outlet"
     slug, n = base, 2
@@ -370,7 +380,7 @@ class Source(models.Model):
             raise ValidationError(
                 {"url": f"Already a source: {existing} (#{existing.pk}). Cite that one."}
             )
-        if not self.outlet_id:
+        if not self.outlet_id and not self.creates_outlet:
             outlet = Outlet.objects.for_url(self.url)
             if outlet is not None:
                 self.outlet = outlet
@@ -378,9 +388,23 @@ class Source(models.Model):
                 raise ValidationError(
                     {
                         "outlet": f"No outlet publishes on {host_of(self.url)} yet: "
-                        "choose one, or add it with +."
+                        "choose one, or create it by giving its name below (filled in "
+                        "from the domain) and saving again."
                     }
                 )
+
+    @property
+    def creates_outlet(self) -> bool:
+        """Given a new, unsaved outlet: saving through `save_with_new_outlet` creates it."""
+        outlet = self._meta.get_field("outlet").get_cached_value(self, default=None)
+        return outlet is not None and outlet.pk is None
+
+    @transaction.atomic
+    def save_with_new_outlet(self):
+        """Save, first creating the new outlet given (with the URL's domain) if any."""
+        if self.creates_outlet:
+            self.outlet = Outlet.for_source(self.url, self.outlet.name)
+        self.save()
 
     @property
     def is_broken(self) -> bool:

@@ -1,18 +1,20 @@
+from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from factlen.admin_lists import ArchiveListMixin, rank_first
-from factlen.admin_widgets import TolerantAutocompleteSelect
+from factlen.admin_widgets import TimesInNewsroomZone, TolerantAutocompleteSelect
 
 from . import limits
 from .admin_workflow import StoryWorkflowAdmin
 from .deletion import delete_stories
-from .forms import CitationFormSet, StoryForm, TimelineEventForm
+from .forms import CitationFormSet, StoryForm, TimelineEventForm, ViewpointForm
 from .models import (
     Citation,
     Correction,
@@ -61,48 +63,71 @@ class LimitedInline:
         return formset
 
 
-class ViewpointInline(LimitedInline, admin.StackedInline):
+class NewStoryRows:
+    """An inline that opens a new story with the rows a publishable story needs
+    (`add_rows`), and an existing one with none. Rows left empty are not saved."""
+
+    add_rows = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return self.add_rows if obj is None else 0
+
+
+# Viewpoints, key points and open questions are put in order by dragging
+# (adminsortable2): their position field is hidden and kept by the drag.
+class ViewpointInline(LimitedInline, NewStoryRows, SortableStackedInline):
     model = Viewpoint
     limit = limits.ITEMS["viewpoints"]
-    extra = 0
-    fields = [("label", "holders", "position"), "stance", "summary", "detail"]
+    form = ViewpointForm
+    add_rows = 3
+    fields = [("label", "holders"), "stance", "summary", "detail"]
     formfield_overrides = {
         models.CharField: {"widget": forms.TextInput(attrs={"size": 90})},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 5, "cols": 90})},
     }
 
 
-class SentenceListInline(LimitedInline, admin.TabularInline):
+class SentenceListInline(LimitedInline, NewStoryRows, SortableTabularInline):
     """A list of one-sentence items, with room to read each sentence whole."""
 
-    extra = 0
-    fields = ["text", "position"]
+    fields = ["text"]
     formfield_overrides = {
         models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 90})}
     }
+    text_label = "Text"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            field.label = self.text_label
+        return field
 
 
 class KeyPointInline(SentenceListInline):
     model = KeyPoint
     limit = limits.ITEMS["key_points"]
+    add_rows = 3
+    text_label = "Key point (one sentence)"
     verbose_name_plural = "key points"
 
 
 class OpenQuestionInline(SentenceListInline):
     model = OpenQuestion
     limit = limits.ITEMS["open_questions"]
+    add_rows = 1
+    text_label = "Open question (one sentence)"
     verbose_name_plural = "what we don't know"
 
 
-class TimelineEventInline(LimitedInline, admin.TabularInline):
+class TimelineEventInline(LimitedInline, NewStoryRows, admin.TabularInline):
     model = TimelineEvent
     limit = limits.ITEMS["timeline_events"]
     form = TimelineEventForm
-    extra = 0
+    add_rows = 2
     verbose_name_plural = "how we got here (timeline)"
 
 
-class CorrectionInline(LimitedInline, admin.StackedInline):
+class CorrectionInline(LimitedInline, TimesInNewsroomZone, admin.StackedInline):
     model = Correction
     limit = limits.ITEMS["corrections"]
     extra = 0
@@ -126,14 +151,15 @@ class CitedSourceSelect(TolerantAutocompleteSelect):
         return [(None, options, 0)]
 
 
-class CitationInline(LimitedInline, admin.TabularInline):
+class CitationInline(LimitedInline, NewStoryRows, admin.TabularInline):
     model = Citation
     limit = limits.ITEMS["citations"]
     formset = CitationFormSet
-    extra = 0
+    add_rows = 2
     fields = ["number", "source", "quote", "accessed"]
     autocomplete_fields = ["source"]
     verbose_name_plural = "sources cited ([n] in the body)"
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
     def get_queryset(self, request):
         # Each row shows its citation, named by its source and outlet.
@@ -153,7 +179,9 @@ class CitationInline(LimitedInline, admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(ArchiveListMixin, StoryWorkflowAdmin, VersionAdmin):
+class StoryAdmin(
+    SortableAdminBase, ArchiveListMixin, TimesInNewsroomZone, StoryWorkflowAdmin, VersionAdmin
+):
     form = StoryForm
     object_history_template = "admin/stories/story/object_history.html"
     list_display = ["title", "status", "topic", "label", "published_at", "source_count", "is_live"]
@@ -198,6 +226,10 @@ class StoryAdmin(ArchiveListMixin, StoryWorkflowAdmin, VersionAdmin):
     readonly_fields = ["created_at", "updated_at"]
     change_form_template = "admin/stories/story/change_form.html"
 
+    class Media:
+        css = {"all": ["admin-story/story-form.css"]}
+        js = ["admin-story/checklist.js"]
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm("stories.edit_any_story"):
@@ -224,6 +256,22 @@ class StoryAdmin(ArchiveListMixin, StoryWorkflowAdmin, VersionAdmin):
         if obj is None:
             return super().has_change_permission(request)
         return can_edit(request.user, obj)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A writer sees only their own and assigned stories (get_queryset); a
+        # colleague's story exists, and "doesn't exist, perhaps deleted" would
+        # send them looking for a deletion that never happened.
+        story = Story.objects.filter(pk=_int_or_none(object_id)).select_related("owner").first()
+        if story is None:
+            return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+        owner = story.owner.get_full_name() or story.owner.username if story.owner else "no one"
+        self.message_user(
+            request,
+            f"Story {story.pk} belongs to someone else ({owner}): writers open only their own "
+            "stories and those assigned to them. Ask an editor to assign it to you.",
+            messages.WARNING,
+        )
+        return redirect("admin:stories_story_changelist")
 
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:
@@ -310,3 +358,10 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:stories_story_change", args=[story.pk]), story
         )
+
+
+def _int_or_none(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None

@@ -10,6 +10,9 @@ def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_TAGLINE": settings.SITE_TAGLINE,
+        # Every page's description unless it has its own; the home page's for sharing.
+        "SITE_DESCRIPTION": f"{settings.SITE_NAME}: {settings.SITE_TAGLINE} Every story with its "
+        "competing viewpoints side by side and every claim backed by a named source.",
         # Lazy: only pages that show the topic navigation read it.
         "nav_topics": SimpleLazyObject(live_topics),
         # What kept fragments of the page are keyed by (factlen/caching.py).

@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from factlen.caching import public_page
+from factlen.times import whole_seconds
 
 from .models import Story, Topic
 
@@ -48,10 +49,10 @@ class LatestStoriesFeed(Feed):
         return story.byline
 
     def item_pubdate(self, story):
-        return story.published_at
+        return whole_seconds(story.published_at)
 
     def item_updateddate(self, story):
-        return story.updated_at
+        return whole_seconds(story.updated_at)
 
     def item_categories(self, story):
         return [story.topic.name, story.label, *sorted(t.name for t in story.tag_list)]

@@ -5,9 +5,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from taggit.models import Tag
 
+from factlen.times import in_zone
+
 from . import limits
 from .citations import citation_problems
-from .models import Story, TimelineEvent
+from .models import Story, TimelineEvent, Viewpoint
 from .partial_dates import PartialDate
 
 
@@ -37,6 +39,21 @@ class TimelineEventForm(forms.ModelForm):
             raise ValidationError(str(exc)) from None
         self.instance.date, self.instance.precision = when.date, when.precision
         return when.iso()
+
+
+class ViewpointForm(forms.ModelForm):
+    """Labels that say where the reader sees each field."""
+
+    class Meta:
+        model = Viewpoint
+        fields = ["label", "holders", "stance", "summary", "detail", "position"]
+        labels = {
+            "label": "Name (strip and heading)",
+            "holders": "Who holds it",
+            "stance": "Stance: one line in the strip at the top",
+            "summary": "Summary: the bold sentence in “Viewpoints in depth”",
+            "detail": "Argument: the paragraphs in “Viewpoints in depth”",
+        }
 
 
 class StoryForm(forms.ModelForm):
@@ -83,7 +100,7 @@ class StoryForm(forms.ModelForm):
         )
         if cleaned.get("opened_version") != current.version:
             who = current.last_edited_by or "someone"
-            when = timezone.localtime(current.updated_at).strftime("%d %b %Y at %H:%M:%S")
+            when = timezone.localtime(current.updated_at).strftime("%d %b %Y at %H:%M:%S %Z")
             history = reverse("admin:stories_story_history", args=[self.instance.pk])
             self.data = self.data.copy()
             self.data["opened_version"] = current.version
@@ -146,6 +163,8 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if step.target != Story.Status.PUBLISHED:
             del self.fields["published_at"]
+        else:
+            self.fields["published_at"].label = in_zone("Published time")
         if step.needs_comment:
             comment = self.fields["comment"]
             comment.label = (

@@ -3,9 +3,8 @@
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.functional import SimpleLazyObject
 
-from factlen.caching import public_page
+from factlen.caching import cached_for_version, public_page
 from factlen.pagination import page_or_404
 from sources.models import Outlet
 
@@ -13,19 +12,34 @@ from .counts import scheduled_by_outlet
 from .models import Citation, Story
 
 
+def cited_outlets() -> list[Outlet]:
+    """Every outlet a live story cites, with its count: kept until the content changes."""
+    return cached_for_version(
+        "cited-outlets",
+        lambda: Outlet.objects.order_by("name").cited(scheduled=scheduled_by_outlet()),
+    )
+
+
 @public_page
 def outlet_list(request):
     """Every outlet a published story cites, with how many stories cite it."""
-    outlets = Outlet.objects.order_by("name")
-    kinds = {value: label for value, label in Outlet.Kind.choices}
+    outlets = cited_outlets()
+    # Only kinds some listed outlet has: a filter that empties the table is a dead end.
+    present = {outlet.kind for outlet in outlets}
+    kinds = [(value, label) for value, label in Outlet.Kind.choices if value in present]
     kind = request.GET.get("kind")
-    if kind in kinds:
-        outlets = outlets.filter(kind=kind)
+    if kind in present:
+        outlets = [outlet for outlet in outlets if outlet.kind == kind]
     else:
         kind = None
-    # Read only when the table is not kept rendered (the template's cache).
-    cited = SimpleLazyObject(lambda: outlets.cited(scheduled=scheduled_by_outlet()))
-    context = {"outlets": cited, "kinds": Outlet.Kind.choices, "current_kind": kind}
+    context = {
+        "outlets": outlets,
+        "kinds": kinds,
+        "current_kind": kind,
+        "canonical_url": request.build_absolute_uri(
+            request.path + (f"?kind={kind}" if kind else "")
+        ),
+    }
     return render(request, "sources/outlet_list.html", context)
 
 
@@ -47,4 +61,9 @@ def outlet_detail(request, slug):
         .prefetch_related(Prefetch("citations", cited_here, to_attr="outlet_citations"))
     )
     page = page_or_404(request, stories, count=outlet.story_count)
-    return render(request, "sources/outlet_detail.html", {"outlet": outlet, "page": page})
+    context = {
+        "outlet": outlet,
+        "page": page,
+        "canonical_url": request.build_absolute_uri(outlet.get_absolute_url()),
+    }
+    return render(request, "sources/outlet_detail.html", context)

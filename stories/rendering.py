@@ -95,7 +95,12 @@ def _front_page_context() -> dict:
     newest = stories.exclude(pk=getattr(lead, "pk", None)).newest_per_topic(
         FRONT_PAGE_STORIES_PER_TOPIC, [topic.pk for topic in topics]
     )
-    sections = [
-        (topic, [story for story in newest if story.topic_id == topic.pk]) for topic in topics
-    ]
+    sections = []
+    for topic in topics:
+        cards = [story for story in newest if story.topic_id == topic.pk]
+        on_page = len(cards) + (lead is not None and lead.topic_id == topic.pk)
+        # A topic whose only story leads the page has nothing more to show; one
+        # whose every story is on the page has no "See all" beside fewer cards.
+        if cards:
+            sections.append((topic, cards, topic.published_count > on_page))
     return {"lead_list": [lead] if lead else [], "sections": sections}

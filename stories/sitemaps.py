@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from factlen.caching import public_page
+from factlen.times import machine_time, whole_seconds
 from sources.models import Outlet
 
 from .counts import scheduled_by_outlet
@@ -60,7 +61,7 @@ class StorySitemap(Sitemap):
 
     def get_latest_lastmod(self):
         newest = Story.objects.published().order_by("-updated_at")
-        return newest.values_list("updated_at", flat=True).first()
+        return whole_seconds(newest.values_list("updated_at", flat=True).first())
 
     @property
     def paginator(self):
@@ -136,7 +137,7 @@ def section(request, section):
     for path, lastmod in sitemap.rows(page.object_list):
         entry = f"<url><loc>{root}{path}</loc>"
         if lastmod is not None:
-            entry += f"<lastmod>{lastmod.isoformat()}</lastmod>"
+            entry += f"<lastmod>{machine_time(lastmod)}</lastmod>"
         entries.append(
             f"{entry}<changefreq>{sitemap.changefreq}</changefreq>"
             f"<priority>{sitemap.priority}</priority></url>"

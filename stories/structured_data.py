@@ -1,11 +1,14 @@
 """schema.org data for search engines, built as Python data and serialised once."""
 
 import json
+import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
+
+from factlen.times import machine_time
 
 # The same escapes as Django's json_script: no "</script>", "<!--" or "&"
 # can survive inside the element, whatever a field holds.
@@ -27,6 +30,27 @@ def publisher(request) -> dict:
     }
 
 
+def authors(byline: str, request) -> list[dict]:
+    """Who wrote it: the newsroom itself (a byline starting with the site's
+    name, as the default "Factlen Editorial Team" does) as an Organization with
+    our address; otherwise each person the byline names ("A, B and C")."""
+    if byline.startswith(settings.SITE_NAME):
+        return [{"@type": "Organization", "name": byline, "url": request.build_absolute_uri("/")}]
+    names = re.split(r",\s*|\s+and\s+|\s*&\s*", byline)
+    return [{"@type": "Person", "name": name.strip()} for name in names if name.strip()]
+
+
+def keywords(words) -> list[str]:
+    """`words` without repeats, ignoring case as a reader would; the first spelling stays."""
+    seen = set()
+    kept = []
+    for word in words:
+        if word.casefold() not in seen:
+            seen.add(word.casefold())
+            kept.append(word)
+    return kept
+
+
 def news_article(story, request) -> dict:
     url = request.build_absolute_uri(story.get_absolute_url())
     return {
@@ -37,12 +61,12 @@ def news_article(story, request) -> dict:
         "headline": story.title,
         "description": story.dek,
         "image": [request.build_absolute_uri(static("social-preview.png"))],
-        "datePublished": story.published_at,
-        "dateModified": story.updated_at,
-        "author": {"@type": "Organization", "name": story.byline},
+        "datePublished": machine_time(story.published_at),
+        "dateModified": machine_time(story.updated_at),
+        "author": authors(story.byline, request),
         "publisher": publisher(request),
         "articleSection": story.topic.name,
-        "keywords": [story.label, *sorted(tag.name for tag in story.tags.all())],
+        "keywords": keywords([story.label, *sorted(tag.name for tag in story.tags.all())]),
         "citation": [
             {
                 "@type": "CreativeWork",

@@ -18,7 +18,11 @@ RELATED_STORIES = 3
 @public_page
 def home(request):
     # The newsletter box offers the live topics (kept per content version too).
-    context = {"front_page": front_page(), "topics": live_topics()}
+    context = {
+        "front_page": front_page(),
+        "topics": live_topics(),
+        "canonical_url": request.build_absolute_uri("/"),
+    }
     return render(request, "stories/home.html", context)
 
 
@@ -97,7 +101,11 @@ def story_context(request, story, *, preview=False):
 def corrections(request):
     """Every public note on a live story, newest first: a record of our errors."""
     notes = Correction.objects.public().for_list()
-    return render(request, "stories/corrections.html", {"page": page_or_404(request, notes)})
+    context = {
+        "page": page_or_404(request, notes),
+        "canonical_url": request.build_absolute_uri(request.path),
+    }
+    return render(request, "stories/corrections.html", context)
 
 
 @public_page
@@ -125,6 +133,8 @@ def search(request):
         "more_results": results.more if results else False,
         "full_text": uses_full_text(),
         "too_slow": too_slow,
+        # Search pages are not indexed; shared, a link should still lead to these results.
+        "canonical_url": request.build_absolute_uri(),
     }
     if too_slow:
         # Not a page to keep: the same search may well be quick in a moment.

@@ -46,6 +46,8 @@ class Action:
     permission: str | None  # besides being allowed to edit the story
     needs_comment: bool = False
     explanation: str = ""
+    # Why someone without `permission` is refused, and what to do instead.
+    refused: str = ""
 
     @property
     def label(self) -> str:
@@ -70,6 +72,7 @@ ACTIONS = {
             "stories.review_story",
             needs_comment=True,
             explanation="The story goes back to draft with your comment for the writer.",
+            refused="Returning a story to its writer needs an editor.",
         ),
         Action(
             Name.PUBLISH,
@@ -77,6 +80,8 @@ ACTIONS = {
             Status.PUBLISHED,
             "stories.publish_story",
             explanation="Readers see it from the published time: now, or later if scheduled.",
+            refused="Publishing needs an editor: submit the story for review, and an editor "
+            "will publish or schedule it.",
         ),
         Action(
             Name.WITHDRAW,
@@ -86,6 +91,7 @@ ACTIONS = {
             needs_comment=True,
             explanation="It leaves every list, feed and sitemap; its address answers 410 "
             "with your reason, which readers see.",
+            refused="Withdrawing a story needs an editor: ask one, saying why.",
         ),
     ]
 }
@@ -112,10 +118,11 @@ def can_edit(user, story) -> bool:
 
 
 def allowed_actions(user, story) -> list[Action]:
-    return [a for a in ACTIONS.values() if not _refusals(user, story, a)]
+    return [a for a in ACTIONS.values() if not refusals(user, story, action=a)]
 
 
-def _refusals(user, story, action) -> list[str]:
+def refusals(user, story, *, action) -> list[str]:
+    """Why `user` may not take `action` on `story` now (empty if they may)."""
     problems = []
     if story.status not in action.sources:
         problems.append(
@@ -125,7 +132,7 @@ def _refusals(user, story, action) -> list[str]:
     if user is None:  # an operator at the command line: no permission limits them
         return problems
     if action.permission and not user.has_perm(action.permission):
-        problems.append(f"You are not allowed to {action.label.lower()}.")
+        problems.append(action.refused or f"You are not allowed to {action.label.lower()}.")
     elif action.permission is None and not (
         user.has_perm("stories.edit_any_story") or user.pk in (story.owner_id, story.assigned_to_id)
     ):
@@ -184,7 +191,7 @@ def perform(
         raise TransitionRefused([f"{target!r} is not a state a story can be in."])
     story = Story.objects.select_for_update().get(pk=story.pk)
     comment = (comment or "").strip()
-    problems = _refusals(by, story, action) + _comment_problems(action, target, comment)
+    problems = refusals(by, story, action=action) + _comment_problems(action, target, comment)
     if target in (Status.IN_REVIEW, Status.PUBLISHED) and not problems:
         # Not overridable: a story over the limits slows every page it is on.
         problems += story.limit_problems()

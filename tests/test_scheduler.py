@@ -22,7 +22,7 @@ UTC = datetime.UTC
 
 
 def test_the_digest_runs_at_its_hour_in_the_newsroom_s_time_zone(settings):
-    settings.NEWSROOM_TIME_ZONE = "Europe/London"
+    settings.TIME_ZONE = "Europe/London"
     trigger = scheduler.cron("0 7 * * *")
     summer = datetime.datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
     winter = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

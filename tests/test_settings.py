@@ -121,3 +121,14 @@ def test_login_throttling_that_allows_over_100_failures_an_hour_refuses_to_start
     assert result.returncode != 0
     assert "more than 100 failed log-ins an hour" in result.stderr
     assert setting("AXES_FAILURE_LIMIT", LOGIN_FAILURE_LIMIT="20") == "20"  # 5 rounds of 20
+
+
+def test_an_unknown_time_zone_fails_loudly():
+    result = load_settings(DEBUG="true", DATABASE_URL="sqlite://:memory:", TIME_ZONE="Mars/Olympus")
+    assert result.returncode != 0
+    assert "TIME_ZONE='Mars/Olympus' is not a time zone" in result.stderr
+
+
+def test_the_newsroom_time_zone_comes_from_the_environment():
+    assert setting("TIME_ZONE", TIME_ZONE="Europe/London") == "'Europe/London'"
+    assert setting("TIME_ZONE") == "'UTC'"

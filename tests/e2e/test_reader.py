@@ -117,3 +117,26 @@ def test_a_story_prints_with_its_sources_and_their_urls(page, site_url, demo):
     assert story.citations.get(number=1).source.url in printed
     page.pdf(path=str(SCREENSHOTS / "story-print.pdf"))
     assert (SCREENSHOTS / "story-print.pdf").stat().st_size > 10_000
+
+
+def test_no_public_page_scrolls_sideways_on_a_phone(page, site_url, demo):
+    story = Story.objects.published().for_page().filter(citations__isnull=False).first()
+    outlet = story.citations.first().source.outlet
+    paths = [
+        "/",
+        story.topic.get_absolute_url(),
+        story.get_absolute_url(),
+        "/sources/",
+        outlet.get_absolute_url(),
+        "/corrections/",
+        "/search/?q=council",
+        "/newsletter/subscribe/",
+    ]
+    page.set_viewport_size({"width": 375, "height": 800})
+    wider = {}
+    for path in paths:
+        page.goto(site_url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 375:
+            wider[path] = width
+    assert wider == {}, "pages wider than a 375 px phone"

@@ -58,5 +58,6 @@ def test_full_clean_asks_for_an_outlet_when_no_domain_matches(db):
     with pytest.raises(ValidationError) as error:
         source.full_clean()
     assert error.value.message_dict["outlet"] == [
-        "No outlet publishes on unknown.example yet: choose one, or add it with +."
+        "No outlet publishes on unknown.example yet: choose one, or create it by giving its "
+        "name below (filled in from the domain) and saving again."
     ]

@@ -9,7 +9,7 @@ from stories.models import Story
 from stories.search import refresh_search_vectors
 
 from ..factories import OutletFactory, SourceFactory, StoryFactory, complete_story
-from ..html import elements, parse, text
+from ..html import attribute, elements, parse, text
 from .test_locking import form_data
 
 INLINES = [
@@ -408,3 +408,55 @@ def test_the_story_search_lists_the_newest_matches_and_an_old_exact_title(
     found = _listed(editor_client, q="ferry strike")
     assert found[0] == exact
     assert set(found[1:]) == {newer[-1], newer[-2]}
+
+
+NEW_STORY_ROWS = {
+    "viewpoints": 3,
+    "key_points": 3,
+    "timeline_events": 2,
+    "open_questions": 1,
+    "citations": 2,
+    "corrections": 0,
+}
+
+
+@pytest.mark.django_db
+def test_a_new_story_opens_with_the_rows_a_publishable_story_needs(editor_client, published_story):
+    add = parse(editor_client.get("/admin/stories/story/add/").content.decode())
+    change = parse(
+        editor_client.get(f"/admin/stories/story/{published_story.pk}/change/").content.decode()
+    )
+    for prefix, rows in NEW_STORY_ROWS.items():
+        total = attribute(elements(add, "input", name=f"{prefix}-TOTAL_FORMS")[0], "value")
+        assert total == str(rows), prefix
+        initial = attribute(elements(change, "input", name=f"{prefix}-INITIAL_FORMS")[0], "value")
+        total = attribute(elements(change, "input", name=f"{prefix}-TOTAL_FORMS")[0], "value")
+        assert total == initial, f"{prefix}: an existing story gets no empty rows"
+
+
+@pytest.mark.django_db
+def test_rows_left_empty_on_a_new_story_are_not_saved(editor_client, topic):
+    sources = [SourceFactory(), SourceFactory()]
+    data = full_story_form(topic, sources)
+    # The form as the browser sends it: the blank rows come too, untouched.
+    for prefix, rows in NEW_STORY_ROWS.items():
+        filled = int(data[f"{prefix}-TOTAL_FORMS"])
+        for i in range(filled, max(rows, filled)):
+            data[f"{prefix}-{i}-position"] = "0" if prefix not in ("citations",) else ""
+        data[f"{prefix}-TOTAL_FORMS"] = str(max(rows, filled))
+    for key in [k for k in data if k.endswith("-position") and data[k] == ""]:
+        del data[key]
+    response = editor_client.post("/admin/stories/story/add/", data, follow=True)
+    assert response.status_code == 200
+    story = Story.objects.get(slug="council-bus-lanes")
+    assert story.viewpoints.count() == 2
+    assert story.key_points.count() == 3
+    assert story.citations.count() == 2
+
+
+@pytest.mark.django_db
+def test_viewpoint_fields_say_where_the_reader_sees_them(editor_client):
+    html = editor_client.get("/admin/stories/story/add/").content.decode()
+    assert "Stance: one line in the strip at the top" in html
+    assert "Summary: the bold sentence in “Viewpoints in depth”" in html
+    assert "Key point (one sentence)" in html

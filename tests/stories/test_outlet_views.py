@@ -60,6 +60,17 @@ def test_sources_page_filters_by_kind(client, cited):
     assert "City Council" in everything and "Larkport Ledger" in everything
 
 
+def test_sources_page_offers_only_the_kinds_its_outlets_have(client, cited):
+    OutletFactory(name="Uncited Court", slug="court", kind=Outlet.Kind.COURT)
+    html = client.get("/sources/").content.decode()
+    nav = elements(parse(html), "nav", class_="filter-nav")[0]
+    offered = [attribute(a, "href") for a in elements(nav, "a")]
+    assert offered == ["/sources/", "?kind=newspaper", "?kind=government"]
+    # The draft-only outlet's kind (Other) and the uncited court are not offered.
+    court = client.get("/sources/?kind=court").content.decode()
+    assert "City Council" in court and "Larkport Ledger" in court
+
+
 def test_outlet_page_shows_its_details_and_the_stories_citing_it_newest_first(client, cited):
     cited["council"].description = "The elected council of Larkport."
     cited["council"].country = "Tidewater"

@@ -143,13 +143,33 @@ def test_story_page_carries_news_article_json_ld(client, site):
     assert data["description"] == story.dek
     assert data["datePublished"].startswith(story.published_at.strftime("%Y-%m-%dT%H:%M"))
     assert data["dateModified"]
-    assert data["author"] == {"@type": "Organization", "name": "Factlen Editorial Team"}
+    assert data["author"] == [
+        {"@type": "Organization", "name": "Factlen Editorial Team", "url": "http://testserver/"}
+    ]
     assert data["publisher"]["@type"] == "NewsMediaOrganization"
     assert data["articleSection"] == "AI"
     assert "tag 1" in data["keywords"]
     assert [c["url"] for c in data["citation"]] == [
         c.source.url for c in story.citations.order_by("number")
     ]
+
+
+def test_json_ld_names_each_person_in_a_byline_as_a_person(client, topic):
+    story = StoryFactory(topic=topic, byline="Mara Okafor, Hana Villiers and Tomas Reyland")
+    data = json_ld(client.get(story.get_absolute_url()).content.decode())
+    assert data["author"] == [
+        {"@type": "Person", "name": "Mara Okafor"},
+        {"@type": "Person", "name": "Hana Villiers"},
+        {"@type": "Person", "name": "Tomas Reyland"},
+    ]
+
+
+def test_json_ld_keywords_repeat_no_word_in_another_capitalisation(client, topic):
+    story = StoryFactory(topic=topic, label="Wind power")
+    story.tags.add("wind power", "Fishing", "fishing", "ports")
+    data = json_ld(client.get(story.get_absolute_url()).content.decode())
+    assert [k.casefold() for k in data["keywords"]] == ["wind power", "fishing", "ports"]
+    assert data["keywords"][0] == "Wind power"
 
 
 def test_json_ld_survives_a_script_closing_tag_in_any_field(client, topic):
@@ -170,6 +190,45 @@ def test_story_page_has_open_graph_twitter_and_canonical_tags(client, site):
     assert re.search(r'<meta property="og:image" content="https?://[^"]+social-preview', html)
     assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert '<meta property="article:section" content="AI">' in html
+    tags = meta_tags(html)
+    assert tags["twitter:image"] == tags["og:image"]
+    assert tags["twitter:image:alt"]
+
+
+def meta_tags(html):
+    found = re.findall(r'<meta (?:property|name)="((?:og|twitter):[^"]+)" content="([^"]*)"', html)
+    return dict(found)
+
+
+@pytest.mark.parametrize(
+    ("path", "og_url"),
+    [
+        ("/", "/"),
+        ("/sources/", "/sources/"),
+        ("/sources/?kind=newspaper&utm_source=x", "/sources/?kind=newspaper"),
+        ("/corrections/", "/corrections/"),
+        ("/search/?q=weights", "/search/?q=weights"),
+        ("/ai/", "/ai/"),
+    ],
+)
+def test_every_listing_page_carries_open_graph_and_twitter_card_tags(client, site, path, og_url):
+    tags = meta_tags(client.get(path).content.decode())
+    assert tags["og:type"] == "website"
+    assert tags["og:title"] and tags["og:description"]
+    assert tags["og:url"] == "http://testserver" + og_url
+    assert tags["og:image"].startswith("http://testserver/static/social-preview")
+    assert tags["twitter:card"] == "summary_large_image"
+    assert tags["twitter:image"] == tags["og:image"]
+    assert tags["twitter:image:alt"]
+
+
+def test_outlet_page_carries_open_graph_tags_naming_the_outlet(client, site):
+    outlet = site["story"].citations.first().source.outlet
+    tags = meta_tags(client.get(outlet.get_absolute_url()).content.decode())
+    assert tags["og:title"] == outlet.name
+    assert tags["og:description"].startswith(f"{outlet.name}: Newspaper.")
+    assert tags["og:url"] == "http://testserver" + outlet.get_absolute_url()
+    assert tags["twitter:image:alt"]
 
 
 def test_topic_page_carries_collection_page_json_ld(client, site):

@@ -197,6 +197,35 @@ def test_home_groups_the_newest_stories_by_topic(client, db):
     assert html.count("card-lead") == 1
 
 
+def test_home_says_see_all_only_beside_a_topic_with_stories_not_on_the_page(client, db):
+    ai = TopicFactory(slug="ai", name="AI")
+    energy = TopicFactory(slug="energy", name="Energy")
+    solo = TopicFactory(slug="solo", name="Solo")
+    now = timezone.now()
+    StoryFactory(topic=ai, title="AI lead", published_at=now)
+    StoryFactory(topic=ai, title="AI older", published_at=now - datetime.timedelta(hours=1))
+    for i in range(5):
+        StoryFactory(
+            topic=energy, title=f"Grid {i}", published_at=now - datetime.timedelta(days=i + 1)
+        )
+    html = page(client, "/")
+    # AI's two stories are both on the page (one leads it): one card, no "See all 2".
+    ai_section = html[html.index('id="topic-ai"') : html.index('id="topic-energy"')]
+    assert re.findall(r">(AI \w+)</a>", ai_section) == ["AI older"]
+    assert "See all" not in ai_section
+    # Energy has a fifth story off the page: its section says how many there are.
+    assert "See all 5 stories" in html[html.index('id="topic-energy"') :]
+    # A topic whose only story leads the page gets no empty section.
+    StoryFactory(topic=solo, title="Solo news", published_at=timezone.now())
+    html = page(client, "/")
+    assert "Solo news" in html[html.index('class="lead"') : html.index('class="topic-section"')]
+    assert 'id="topic-solo"' not in html
+    # Both AI stories now show as cards, and nothing more is off the page.
+    ai_section = html[html.index('id="topic-ai"') : html.index('id="topic-energy"')]
+    assert re.findall(r">(AI \w+)</a>", ai_section) == ["AI lead", "AI older"]
+    assert "See all" not in ai_section
+
+
 def test_user_text_is_escaped_on_every_page(client, topic):
     story = complete_story(
         topic=topic,

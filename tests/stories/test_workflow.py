@@ -8,7 +8,7 @@ from pytest_django.asserts import assertInHTML
 
 from stories.models import Citation, KeyPoint, Story, Transition
 from stories.publish_checks import run_checks
-from stories.workflow import TransitionRefused, allowed_actions, perform
+from stories.workflow import ACTIONS, TransitionRefused, allowed_actions, perform
 
 from ..factories import SourceFactory, StoryFactory, complete_story
 from ..html import attribute, elements, parse, text
@@ -42,10 +42,10 @@ ALLOWED = [
 ]
 REFUSED = [
     ("writer-other", "submit", Status.DRAFT, "Only the story's writer or an editor"),
-    ("writer-owner", "return", Status.IN_REVIEW, "not allowed to return to writer"),
-    ("writer-owner", "publish", Status.DRAFT, "not allowed to publish"),
-    ("writer-owner", "publish", Status.IN_REVIEW, "not allowed to publish"),
-    ("writer-owner", "withdraw", Status.PUBLISHED, "not allowed to withdraw"),
+    ("writer-owner", "return", Status.IN_REVIEW, "Returning a story to its writer needs an editor"),
+    ("writer-owner", "publish", Status.DRAFT, "Publishing needs an editor"),
+    ("writer-owner", "publish", Status.IN_REVIEW, "Publishing needs an editor"),
+    ("writer-owner", "withdraw", Status.PUBLISHED, "Withdrawing a story needs an editor"),
     ("editor", "withdraw", Status.DRAFT, "not possible for a story that is draft"),
     ("editor", "return", Status.DRAFT, "not possible for a story that is draft"),
     ("editor", "submit", Status.PUBLISHED, "not possible for a story that is published"),
@@ -248,8 +248,17 @@ def test_a_writer_cannot_publish_by_forging_the_post(client, draft, writer):
         f"/admin/stories/story/{draft.pk}/transition/publish/", {"published_at": ""}
     )
     assert response.status_code == 200
-    assert "You are not allowed to publish or schedule." in response.content.decode()
+    assert "Publishing needs an editor: submit the story for review" in response.content.decode()
     assert state(draft) == Status.DRAFT
+
+
+def test_a_writer_opening_publish_is_told_it_needs_an_editor_not_just_refused(
+    client, draft, writer
+):
+    client.force_login(writer)
+    html = client.get(f"/admin/stories/story/{draft.pk}/transition/publish/").content.decode()
+    assert "Publishing needs an editor: submit the story for review" in html
+    assert "You cannot do this now" not in html
 
 
 def test_a_writer_cannot_edit_a_story_in_review(client, draft, writer):
@@ -403,4 +412,21 @@ def test_a_writer_is_offered_no_override_to_give(client, draft, writer):
     client.force_login(writer)
     page = client.get(f"/admin/stories/story/{draft.pk}/transition/publish/")
     assert list(page.context["form"].fields) == ["published_at", "comment"]
-    assert page.context["allowed"] is False
+    assert page.context["refused"] == [ACTIONS["publish"].refused]
+
+
+def test_a_writer_opening_a_colleague_s_story_is_told_whose_it_is(client, draft, other_writer):
+    client.force_login(other_writer)
+    response = client.get(f"/admin/stories/story/{draft.pk}/change/", follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/admin/stories/story/"
+    assert f"Story {draft.pk} belongs to someone else (wendy)" in html
+    assert "Ask an editor to assign it to you." in html
+    assert "doesn’t exist" not in html
+    assert draft.title not in html
+
+
+def test_a_story_that_does_not_exist_is_still_said_not_to(client, other_writer):
+    client.force_login(other_writer)
+    html = client.get("/admin/stories/story/999999/change/", follow=True).content.decode()
+    assert "doesn’t exist" in html

@@ -10,7 +10,7 @@ from factlen.scheduler import build
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs on their cron schedules (SCHEDULE_DIGEST, SCHEDULE_LINK_CHECKS, "
-        "SCHEDULE_CLEANUP, in NEWSROOM_TIME_ZONE) until stopped. Several may run: each "
+        "SCHEDULE_CLEANUP, in TIME_ZONE) until stopped. Several may run: each "
         "occurrence runs once, and one missed while none ran is run once at start."
     )
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, stop_after, **options):
         scheduler = build()
         for name, spec in settings.SCHEDULE.items():
-            self.stdout.write(f"{name}: {spec} ({settings.NEWSROOM_TIME_ZONE})")
+            self.stdout.write(f"{name}: {spec} ({settings.TIME_ZONE})")
         self.stdout.flush()
         if stop_after:
             stop = threading.Timer(stop_after, scheduler.shutdown, kwargs={"wait": False})
