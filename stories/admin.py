@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from factlen.admin_widgets import TolerantAutocompleteSelect
 
 from .admin_workflow import StoryWorkflowAdmin
-from .forms import CitationFormSet, StoryForm, TimelineEventForm
+from .forms import CitationFormSet, StoryForm, TimelineEventForm, ViewpointForm
 from .models import (
     Citation,
     Correction,
@@ -41,12 +42,40 @@ class TopicAdmin(admin.ModelAdmin):
 
 class ViewpointInline(admin.StackedInline):
     model = Viewpoint
+    form = ViewpointForm
     extra = 0
-    fields = [("label", "holders", "position"), "stance", "summary", "detail"]
+    fields = [
+        ("label", "holders", "position"),
+        "stance",
+        "summary",
+        "detail",
+        ("sign_off_status", "sign_off"),
+    ]
+    readonly_fields = ["sign_off_status"]
     formfield_overrides = {
         models.CharField: {"widget": forms.TextInput(attrs={"size": 90})},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 5, "cols": 90})},
     }
+
+    def get_fields(self, request, obj=None):
+        if request.user.has_perm("stories.sign_off_viewpoint"):
+            return self.fields
+        # Writers see whether a viewpoint is signed off, with no box to tick.
+        return [*self.fields[:-1], "sign_off_status"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("ViewpointForm", (formset.form,), {"user": request.user})
+        return formset
+
+    @admin.display(description="sign-off")
+    def sign_off_status(self, viewpoint):
+        if not viewpoint.signed_off_at:
+            return "Not signed off"
+        when = timezone.localtime(viewpoint.signed_off_at).strftime("%d %b %Y %H:%M")
+        if viewpoint.is_signed_off:
+            return f"Signed off by {viewpoint.signed_off_by_name} on {when}"
+        return f"Changed since {viewpoint.signed_off_by_name} signed it off on {when}"
 
 
 class SentenceListInline(admin.TabularInline):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .citations import citation_problems
-from .models import Story, TimelineEvent
+from .models import Story, TimelineEvent, Viewpoint
 from .partial_dates import PartialDate
 
 
@@ -35,6 +35,45 @@ class TimelineEventForm(forms.ModelForm):
             raise ValidationError(str(exc)) from None
         self.instance.date, self.instance.precision = when.date, when.precision
         return when.iso()
+
+
+class ViewpointForm(forms.ModelForm):
+    """A viewpoint, with the box an editor ticks to sign it off as fair.
+
+    The sign-off covers the viewpoint as saved with it; the admin gives the
+    form class the signing user (`user`), and the rule on who may sign is
+    checked here, on the server, whatever the browser sends.
+    """
+
+    user = None  # set per request by the admin
+
+    sign_off = forms.BooleanField(
+        label="Sign off as a fair statement of this view",
+        required=False,
+        help_text="An editor other than the story's writer vouches for the viewpoint as it "
+        "reads after this save. Any later edit needs a new sign-off.",
+    )
+
+    class Meta:
+        model = Viewpoint
+        fields = ["label", "holders", "position", "stance", "summary", "detail"]
+
+    def clean_sign_off(self):
+        wants = self.cleaned_data["sign_off"]
+        if not wants:
+            return wants
+        user = self.user
+        if user is None or not user.has_perm("stories.sign_off_viewpoint"):
+            raise ValidationError("Only an editor may sign off a viewpoint.")
+        story = self.instance.story
+        if story.owner_id is not None and story.owner_id == user.pk:
+            raise ValidationError("You wrote this story: another editor signs off its viewpoints.")
+        return wants
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("sign_off"):
+            self.instance.sign_off(by=self.user)
+        return super().save(commit)
 
 
 class StoryForm(forms.ModelForm):

@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -16,7 +17,7 @@ from taggit.managers import TaggableManager
 
 from factlen.db import count_related
 
-from .markdown import render_body_with_anchors
+from .markdown import citation_numbers, render_body_with_anchors
 from .partial_dates import PRECISIONS, PartialDate
 from .source_mix import SourceMix
 
@@ -347,6 +348,15 @@ class Story(models.Model):
         return SourceMix.of([c.source for c in self.citations.all()])
 
     @property
+    def viewpoints_with_sources(self):
+        """(viewpoint, the citations its detail cites) in order, from the loaded rows."""
+        by_number = {c.number: c for c in self.citations.all()}
+        return [
+            (v, [by_number[n] for n in v.cited_numbers if n in by_number])
+            for v in self.viewpoints.all()
+        ]
+
+    @property
     def cited_sources(self):
         """(citation, ids of its markers in the body) in citation order, for the
         sources list and its links back into the text."""
@@ -385,13 +395,60 @@ class Viewpoint(StoryItem):
         max_length=120, help_text="Who holds it, as a group: “Regulatory Pragmatists”."
     )
     summary = models.CharField(max_length=300, help_text="One sentence: the position in brief.")
-    detail = models.TextField(help_text="A paragraph or more: the argument in its best form.")
+    detail = models.TextField(
+        help_text="A paragraph or more: the argument in its best form. Cite at least one "
+        "source with [n]."
+    )
+    # The sign-off: an editor other than the story's writer vouches that this is a fair
+    # statement of the view. The name is kept as well as the account, so a sign-off
+    # from a package (another site's editor) or by a since-deleted account still says who.
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    signed_off_by_name = models.CharField(
+        "signed off by", max_length=150, blank=True, editable=False
+    )
+    signed_off_at = models.DateTimeField("signed off", null=True, blank=True, editable=False)
+    # What was signed off: an edit after the sign-off changes the hash, and the
+    # viewpoint needs signing off again.
+    signed_off_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta(StoryItem.Meta):
         default_related_name = "viewpoints"
+        permissions = [
+            ("sign_off_viewpoint", "Can sign off a viewpoint as a fair statement of that view"),
+        ]
 
     def __str__(self):
         return self.label
+
+    def content_hash(self) -> str:
+        parts = [self.label, self.stance, self.holders, self.summary, self.detail]
+        text = "\x1f".join(part.strip() for part in parts)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def sign_off(self, *, by, at=None, name=""):
+        """Record `by` (a user, or None with `name` for someone not on this site)
+        vouching for the viewpoint as it reads now. Not saved here."""
+        self.signed_off_by = by
+        self.signed_off_by_name = by.get_username() if by is not None else name
+        self.signed_off_at = at or timezone.now()
+        self.signed_off_hash = self.content_hash()
+
+    @property
+    def is_signed_off(self) -> bool:
+        """Signed off, and unchanged since."""
+        return bool(self.signed_off_at) and self.signed_off_hash == self.content_hash()
+
+    @property
+    def cited_numbers(self) -> list[int]:
+        """The source numbers the detail cites with [n], in reading order, once each."""
+        return list(dict.fromkeys(citation_numbers(self.detail)))
 
 
 class KeyPoint(StoryItem):

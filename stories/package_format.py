@@ -68,6 +68,8 @@ FIELDS = {
     "viewpoints[].holders": (Viewpoint, "holders"),
     "viewpoints[].summary": (Viewpoint, "summary"),
     "viewpoints[].detail": (Viewpoint, "detail"),
+    "viewpoints[].signed_off_by": (Viewpoint, "signed_off_by_name"),
+    "viewpoints[].signed_off_at": (Viewpoint, "signed_off_at"),
     "timeline[].text": (TimelineEvent, "text"),
     "unknowns[]": (OpenQuestion, "text"),
     "sources[].n": (Citation, "number"),

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 import reversion
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
 from sources.models import Outlet, Source
@@ -51,6 +52,8 @@ OPTIONAL = {
     "sources[].quote",
     "sources[].accessed",
     "sources[].archive_url",
+    "viewpoints[].signed_off_by",
+    "viewpoints[].signed_off_at",
     "corrections[].paragraph",
     "corrections[].source",
 }
@@ -198,8 +201,7 @@ def _add_inlines(story: Story, data: dict) -> None:
     tag, name = FIELDS["tags[]"]
     story.tags.set([_load(tag._meta.get_field(name), t) for t in data.get("tags", [])])
     Viewpoint.objects.bulk_create(
-        Viewpoint(story=story, position=i, **_values("viewpoints[]", Viewpoint, item))
-        for i, item in enumerate(data.get("viewpoints", []))
+        _viewpoint(story, i, item) for i, item in enumerate(data.get("viewpoints", []))
     )
     KeyPoint.objects.bulk_create(_rows("key_points", data, story))
     OpenQuestion.objects.bulk_create(_rows("unknowns", data, story))
@@ -215,6 +217,19 @@ def _add_inlines(story: Story, data: dict) -> None:
         Correction(story=story, **_values("corrections[]", Correction, item))
         for item in data.get("corrections", [])
     )
+
+
+def _viewpoint(story: Story, position: int, item: dict) -> Viewpoint:
+    """A package's viewpoint; its sign-off vouches for the text it comes with, and
+    names its editor's account here when there is one by that name."""
+    values = _values("viewpoints[]", Viewpoint, item)
+    viewpoint = Viewpoint(story=story, position=position, **values)
+    if viewpoint.signed_off_at:
+        name = viewpoint.signed_off_by_name
+        user = get_user_model().objects.filter(username=name).first()
+        viewpoint.sign_off(by=None, at=viewpoint.signed_off_at, name=name)
+        viewpoint.signed_off_by = user
+    return viewpoint
 
 
 def _cite(story: Story, data: dict) -> list[str]:

@@ -1,11 +1,19 @@
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from sources.models import Source
 from stories.models import Story
+from stories.roles import EDITOR
 
-from ..factories import OutletFactory, SourceFactory, StoryFactory, complete_story
+from ..factories import (
+    OutletFactory,
+    SourceFactory,
+    StoryFactory,
+    complete_story,
+    newsroom_member,
+)
 from ..html import elements, parse, text
 from .test_locking import form_data
 
@@ -60,7 +68,7 @@ def full_story_form(topic, sources, **fields):
                 "stance": f"Stance {i}",
                 "holders": f"Holders {i}",
                 "summary": f"Summary {i}",
-                "detail": f"Detail {i}",
+                "detail": f"Detail {i} [{i + 1}]",
                 "position": i,
             }
             for i in range(2)
@@ -79,6 +87,19 @@ def full_story_form(topic, sources, **fields):
         [{"number": i + 1, "source": source.pk} for i, source in enumerate(sources)],
     )
     return data
+
+
+def sign_off_viewpoints(story, editor):
+    """`editor` ticks every viewpoint's sign-off box on the change form and saves."""
+    client = Client()
+    client.force_login(editor)
+    url = f"/admin/stories/story/{story.pk}/change/"
+    data = form_data(client.get(url))
+    for i in range(story.viewpoints.count()):
+        data[f"viewpoints-{i}-sign_off"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, errors_of(response)
+    return response
 
 
 def errors_of(response):
@@ -121,6 +142,8 @@ def test_an_editor_creates_a_complete_story_with_every_inline(editor_client, top
     assert story.status == "draft"  # the form cannot set the state; the workflow does
     assert story.owner.username == "erin"
     assert editor_client.get(story.get_absolute_url()).status_code == 404
+    # Erin wrote it, so another editor signs its viewpoints off as fair.
+    sign_off_viewpoints(story, newsroom_member("eddie", EDITOR))
     response = editor_client.post(
         f"/admin/stories/story/{story.pk}/transition/publish/",
         {"published_at": "2026-11-20T09:00", "comment": ""},
