@@ -95,7 +95,20 @@ class KeyPointInline(SentenceListInline):
 
 class OpenQuestionInline(SentenceListInline):
     model = OpenQuestion
+    fk_name = "story"
+    fields = ["text", "status", "position", "answer"]
+    readonly_fields = ["answer"]
     verbose_name_plural = "what we don't know"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("answered_in")
+
+    @admin.display(description="answered in")
+    def answer(self, question):
+        # Answered from the later story's page (its “Answers” field), which sets the date.
+        if question.answered_in is None:
+            return "—"
+        return f"{question.answered_in} on {question.answered_on:%d %b %Y}"
 
 
 class TimelineEventInline(admin.TabularInline):
@@ -189,6 +202,7 @@ class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
         ),
         ("People", {"classes": ["collapse"], "fields": [("owner", "assigned_to")]}),
         ("Text", {"fields": ["why_it_matters", "body"]}),
+        ("Answers", {"fields": ["answers", "answer_paragraph"]}),
         (
             "Record",
             {"classes": ["collapse"], "fields": ["created_at", "updated_at"]},
@@ -196,6 +210,13 @@ class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
     ]
     readonly_fields = ["created_at", "updated_at"]
     change_form_template = "admin/stories/story/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("stories.edit_any_story"):
+            return fieldsets
+        # Answering marks other stories' questions: an editor's call.
+        return [fieldset for fieldset in fieldsets if fieldset[0] != "Answers"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -215,6 +236,12 @@ class StoryAdmin(StoryWorkflowAdmin, VersionAdmin):
         if obj is None:
             return super().has_change_permission(request)
         return can_edit(request.user, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Writers' forms leave the field out (see get_fieldsets); theirs would reopen all.
+        if request.user.has_perm("stories.edit_any_story"):
+            form.save_answers()
 
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:

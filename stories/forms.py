@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .citations import citation_problems
-from .models import Story, TimelineEvent, Viewpoint
+from .models import OpenQuestion, Story, TimelineEvent, Viewpoint
 from .partial_dates import PartialDate
 
 
@@ -85,13 +85,43 @@ class StoryForm(forms.ModelForm):
     """
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    answers = forms.ModelMultipleChoiceField(
+        label="Questions this story answers",
+        queryset=OpenQuestion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Open questions of earlier stories in this topic. Ticked ones show "
+        "“Answered <date> in <this story>” under the question.",
+    )
+    answer_paragraph = forms.IntegerField(
+        label="Answering paragraph",
+        min_value=1,
+        max_value=999,
+        required=False,
+        help_text="The paragraph of this story with the answer, for the questions ticked now.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["answers"].queryset = OpenQuestion.objects.answerable_by(self.instance)
+        if self.instance.pk:
+            self.initial["answers"] = list(self.instance.answers.values_list("pk", flat=True))
+        self.fields["answers"].label_from_instance = lambda q: f"{q.story.title}: {q.text}"
         if self.instance.pk:
             # The instance was read from the database for this very form (the
             # admin's one load of the story), so its version is the current one.
             self.initial["opened_version"] = self.instance.version
+
+    def save_answers(self):
+        """Answer the ticked questions with this story; reopen the ones unticked.
+        Called once the story is saved."""
+        story, ticked = self.instance, set(self.cleaned_data.get("answers") or ())
+        already = set(story.answers.all())
+        for question in already - ticked:
+            question.reopen()
+        paragraph = self.cleaned_data.get("answer_paragraph")
+        for question in ticked - already:
+            question.answer(story=story, paragraph=paragraph)
 
     def clean(self):
         cleaned = super().clean()

@@ -461,16 +461,82 @@ class KeyPoint(StoryItem):
         return self.text
 
 
+class OpenQuestionQuerySet(models.QuerySet):
+    def answerable_by(self, story):
+        """Questions `story` may answer: the open ones of other stories in its
+        topic, oldest first, and those it already answers."""
+        if not story.topic_id:
+            return self.none()
+        return (
+            self.filter(
+                Q(story__topic=story.topic_id, status="open") | Q(answered_in=story.pk or 0)
+            )
+            .exclude(story=story.pk or 0)
+            .select_related("story")
+            .order_by("story__published_at", "story", "position", "pk")
+        )
+
+
 class OpenQuestion(StoryItem):
-    """An item of "What we don't know"."""
+    """An item of "What we don't know", until a later story answers it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        NO_LONGER_RELEVANT = "irrelevant", "No longer relevant"
 
     text = models.CharField(max_length=400, help_text="One open question, as a sentence.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    answered_on = models.DateField(
+        null=True, blank=True, help_text="When the answer was published."
+    )
+    # Set from the answering story's admin page (its “Answers” field).
+    answered_in = models.ForeignKey(
+        Story,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        help_text="The later story that answers the question.",
+    )
+    answered_paragraph = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The paragraph of that story with the answer."
+    )
+
+    objects = OpenQuestionQuerySet.as_manager()
 
     class Meta(StoryItem.Meta):
         default_related_name = "open_questions"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(answered_on__isnull=False),
+                name="answered_question_has_date",
+                violation_error_message="An answered question needs the date of its answer.",
+            ),
+        ]
 
     def __str__(self):
         return self.text
+
+    @property
+    def shows_answer(self) -> bool:
+        """Answered by a story readers can open."""
+        return self.status == self.Status.ANSWERED and bool(
+            self.answered_in and self.answered_in.is_live
+        )
+
+    def answer(self, *, story, paragraph=None, on=None):
+        """Mark the question answered by `story` (saved)."""
+        self.status = self.Status.ANSWERED
+        self.answered_in = story
+        self.answered_paragraph = paragraph
+        self.answered_on = on or timezone.localdate()
+        self.save()
+
+    def reopen(self):
+        self.status = self.Status.OPEN
+        self.answered_in = self.answered_on = self.answered_paragraph = None
+        self.save()
 
 
 class TimelineEvent(models.Model):
@@ -664,7 +730,13 @@ PAGE_ROWS = (
     "tags",
     "viewpoints",
     "key_points",
-    "open_questions",
+    # Only the answering story's address and visibility, for "Answered … in …".
+    models.Prefetch(
+        "open_questions",
+        OpenQuestion.objects.select_related("answered_in__topic").defer(
+            "answered_in__body", "answered_in__search_vector"
+        ),
+    ),
     "timeline_events",
     "corrections",
     models.Prefetch("citations", Citation.objects.select_related("source__outlet")),

@@ -75,7 +75,7 @@ def full_story_form(topic, sources, **fields):
         ],
     )
     add_rows(data, "key_points", [{"text": f"Point {i}", "position": i} for i in range(3)])
-    add_rows(data, "open_questions", [{"text": "Who pays?", "position": 0}])
+    add_rows(data, "open_questions", [{"text": "Who pays?", "status": "open", "position": 0}])
     add_rows(
         data,
         "timeline_events",
@@ -300,7 +300,8 @@ def test_a_topic_cannot_take_a_site_path_as_its_slug(editor_client):
     assert "is a site path (/search/)" in response.content.decode()
 
 
-CHANGE_PAGE_BUDGET = 26
+# Two of them list the topic's open questions the story may answer, and those it does.
+CHANGE_PAGE_BUDGET = 28
 
 
 @pytest.mark.django_db
