@@ -1,5 +1,6 @@
 """Open questions ("What we don't know") answered by later stories."""
 
+import copy
 import datetime
 
 import pytest
@@ -8,8 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from stories.models import OpenQuestion, Story
+from stories.packages import PackageInvalid, export_package, import_package
 
-from ..factories import TopicFactory, complete_story
+from ..factories import TopicFactory, complete_story, package_data
 from ..html import attribute, elements, parse, text
 from .test_admin import errors_of
 from .test_locking import form_data
@@ -116,3 +118,47 @@ def test_a_writers_save_neither_answers_nor_reopens_questions(writer, published_
     assert response.status_code == 302, errors_of(response)
     assert not elements(parse(page.content.decode()), "input", name="answers")
     assert set(later_story.answers.all()) == {answered}
+
+
+def test_a_package_carries_each_questions_status_and_answer_and_round_trips(later_story):
+    data = package_data()
+    data["unknowns"] = ["Who pays?", "When does it start?", "Is it legal?"]
+    data["unknown_answers"] = [
+        {
+            "question": 0,
+            "status": "answered",
+            "answered_on": "2026-11-25",
+            "answered_in": "later",
+            "answered_paragraph": 3,
+        },
+        {"question": 2, "status": "irrelevant"},
+    ]
+    story = import_package(copy.deepcopy(data)).story
+    first, second, third = story.open_questions.all()
+    assert (first.status, first.answered_in, first.answered_paragraph) == (
+        "answered",
+        later_story,
+        3,
+    )
+    assert first.answered_on == datetime.date(2026, 11, 25)
+    assert (second.status, third.status) == ("open", "irrelevant")
+    exported = export_package(story)
+    assert exported["unknown_answers"] == data["unknown_answers"]
+    assert export_package(import_package(copy.deepcopy(exported)).story) == exported
+
+
+def test_a_package_answering_a_question_it_does_not_have_is_refused():
+    data = package_data()
+    data["unknown_answers"] = [{"question": 5, "status": "irrelevant"}]
+    with pytest.raises(PackageInvalid) as error:
+        import_package(data)
+    assert error.value.problems == ["unknown_answers[0].question: there is no unknown 5"]
+    assert not Story.objects.exists()
+
+
+def test_an_answer_without_its_date_is_refused():
+    data = package_data()
+    data["unknown_answers"] = [{"question": 0, "status": "answered"}]
+    with pytest.raises(PackageInvalid) as error:
+        import_package(data)
+    assert any("unknown_answers[0]" in p and "answered_on" in p for p in error.value.problems)
