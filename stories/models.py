@@ -476,6 +476,30 @@ class OpenQuestionQuerySet(models.QuerySet):
             .order_by("story__published_at", "story", "position", "pk")
         )
 
+    def still_open_in(self, topic, *, limit=10):
+        """The topic's open questions in live stories, oldest story first."""
+        live = Story.objects.published().filter(topic=topic).values("pk")
+        return (
+            self.filter(status="open", story__in=live)
+            .select_related("story__topic")
+            .only("text", "story__title", "story__slug", "story__topic__slug")
+            .order_by("story__published_at", "story", "position", "pk")[:limit]
+        )
+
+    def recently_answered_in(self, topic, *, limit=5):
+        """The topic's questions most recently answered by a live story."""
+        live = Story.objects.published().values("pk")
+        return (
+            self.filter(status="answered", story__in=live.filter(topic=topic), answered_in__in=live)
+            .select_related("story__topic", "answered_in__topic")
+            .only(
+                "text", "answered_on", "answered_paragraph",
+                "story__title", "story__slug", "story__topic__slug",
+                "answered_in__title", "answered_in__slug", "answered_in__topic__slug",
+            )
+            .order_by("-answered_on", "-pk")[:limit]
+        )  # fmt: skip
+
 
 class OpenQuestion(StoryItem):
     """An item of "What we don't know", until a later story answers it."""

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from factlen.caching import cached_for_version, public_page
 from factlen.pagination import page_or_404
 
-from .models import Correction, PreviewLink, Story, Topic, live_topics
+from .models import Correction, OpenQuestion, PreviewLink, Story, Topic, live_topics
 from .rendering import front_page, story_article
 from .search import clean_query, search_stories, snippet, uses_full_text
 
@@ -33,6 +33,9 @@ def topic_detail(request, topic):
         "feed_topic": topic,
         "canonical_url": request.build_absolute_uri(topic.get_absolute_url()),
     }
+    if page.number == 1:
+        context["open_questions"] = OpenQuestion.objects.still_open_in(topic)
+        context["answered_questions"] = OpenQuestion.objects.recently_answered_in(topic)
     return render(request, "stories/topic.html", context)
 
 

@@ -162,3 +162,23 @@ def test_an_answer_without_its_date_is_refused():
     with pytest.raises(PackageInvalid) as error:
         import_package(data)
     assert any("unknown_answers[0]" in p and "answered_on" in p for p in error.value.problems)
+
+
+def test_the_topic_page_lists_open_questions_oldest_first_and_recent_answers(
+    client, published_story, later_story
+):
+    published_story.published_at -= datetime.timedelta(days=3)
+    published_story.save()
+    published_story.open_questions.first().answer(story=later_story)
+    page = parse(client.get(published_story.topic.get_absolute_url()).content.decode())
+    still_open = [text(li) for li in elements(page, "ul", class_="open-questions")[0].children]
+    assert [line.split("?")[0] for line in still_open] == [
+        "Open question 1",
+        "Open question 2",
+        "Open question 0",
+        "Open question 1",
+        "Open question 2",
+    ]
+    answered = text(elements(page, "ul", class_="answered-questions")[0])
+    assert answered.startswith("Open question 0? Answered ")
+    assert answered.endswith("in The answer arrives")
