@@ -583,6 +583,11 @@ class TimelineEvent(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def cited_numbers(self) -> list[int]:
+        """The source numbers the event cites with [n], in reading order, once each."""
+        return list(dict.fromkeys(citation_numbers(self.text)))
+
+    @property
     def when(self) -> PartialDate:
         return PartialDate.of(self.date, self.precision)
 

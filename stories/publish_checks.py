@@ -65,9 +65,20 @@ def _key_points(story):
 
 def _markers(story):
     numbers = [c.number for c in story.citations.all()]
-    in_viewpoints = [n for v in story.viewpoints.all() for n in v.cited_numbers]
-    problems = citation_problems(story.body, numbers, all_cited=True, cited_elsewhere=in_viewpoints)
+    rows = [*story.viewpoints.all(), *story.timeline_events.all()]
+    elsewhere = [n for row in rows for n in row.cited_numbers]
+    problems = citation_problems(story.body, numbers, all_cited=True, cited_elsewhere=elsewhere)
     return [p.message for p in problems]
+
+
+def _timeline_markers(story):
+    numbers = {c.number for c in story.citations.all()}
+    return [
+        f"The timeline event “{event.text[:80]}” cites [{n}], but no citation is numbered {n}."
+        for event in story.timeline_events.all()
+        for n in event.cited_numbers
+        if n not in numbers
+    ]
 
 
 def _viewpoint_sign_offs(story):
@@ -141,6 +152,7 @@ RULES = [
         "Citations numbered 1 to n; every [n] has a citation and every citation is cited",
         _markers,
     ),
+    ("timeline_markers", "Every [n] in the timeline has a citation", _timeline_markers),
     (
         "paragraph_markers",
         "Every paragraph that states something cites a source",
