@@ -41,6 +41,19 @@ def validate_topic_slug(value):
         )
 
 
+# /<topic>/timeline/ is the topic's timeline, so no story may take that slug.
+RESERVED_STORY_SLUGS = frozenset({"timeline"})
+
+
+def validate_story_slug(value):
+    if value in RESERVED_STORY_SLUGS:
+        raise ValidationError(
+            "“%(slug)s” is a topic page's address; choose another slug for this story.",
+            code="reserved",
+            params={"slug": value},
+        )
+
+
 class TopicQuerySet(models.QuerySet):
     def counted(self, *, at=None) -> list["Topic"]:
         """The topics, each with `published_count`: its live stories (the one
@@ -211,6 +224,7 @@ class Story(models.Model):
     slug = models.SlugField(
         max_length=100,
         unique=True,
+        validators=[validate_story_slug],
         help_text="The story's address after its topic, as in /ai/this-slug/. Keep it once "
         "published.",
     )
@@ -563,13 +577,29 @@ class OpenQuestion(StoryItem):
         self.save()
 
 
+class TimelineEventQuerySet(models.QuerySet):
+    def in_topic(self, topic):
+        """The events of the topic's live stories, each with its story's address."""
+        live = Story.objects.published().filter(topic=topic).values("pk")
+        return (
+            self.filter(story__in=live)
+            .select_related("story__topic")
+            .only("date", "precision", "text", "story__title", "story__slug", "story__topic__slug")
+            .order_by("date", "story__published_at", "pk")
+        )
+
+
 class TimelineEvent(models.Model):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="timeline_events")
     date = models.DateField(help_text="For a month or a year, any day in it.")
     precision = models.CharField(
         max_length=5, choices=PRECISIONS, default="day", help_text="How much of the date is known."
     )
-    text = models.CharField(max_length=300, help_text="One line: what happened.")
+    text = models.CharField(
+        max_length=300, help_text="One line: what happened. Cite the story's source n with [n]."
+    )
+
+    objects = TimelineEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "pk"]
