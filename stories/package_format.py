@@ -33,6 +33,7 @@ from .models import (
     TimelineEvent,
     Topic,
     Viewpoint,
+    validate_story_slug,
     validate_topic_slug,
 )
 from .partial_dates import PartialDate
@@ -274,7 +275,12 @@ _EXPLAIN = {
 
 
 def _cross_field_problems(data) -> list:
-    return [*_state_problems(data), *_topic_problems(data), *_citation_problems(data)]
+    return [
+        *_state_problems(data),
+        *_slug_problems(data),
+        *_topic_problems(data),
+        *_citation_problems(data),
+    ]
 
 
 def _state_problems(data):
@@ -284,6 +290,15 @@ def _state_problems(data):
     reason = data.get("withdrawn_reason", "")
     if status == Story.Status.WITHDRAWN and isinstance(reason, str) and not reason.strip():
         yield ("withdrawn_reason",), "required when the status is 'withdrawn'"
+
+
+def _slug_problems(data):
+    slug = data.get("slug")
+    if isinstance(slug, str):
+        try:
+            validate_story_slug(slug)
+        except ValidationError as exc:
+            yield from ((("slug",), message) for message in exc.messages)
 
 
 def _topic_problems(data):

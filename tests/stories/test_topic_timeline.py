@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from stories.models import Story, TimelineEvent
+from stories.packages import PackageInvalid, import_package
 from stories.partial_dates import PartialDate
 
-from ..factories import StoryFactory, TopicFactory
+from ..factories import StoryFactory, TopicFactory, package_data
 from ..html import attribute, elements, parse, text
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,11 @@ def test_no_story_may_take_the_timeline_address(topic):
     with pytest.raises(ValidationError):
         story.full_clean(exclude=["tags"])
     assert Story.objects.count() == 0
+
+
+def test_a_package_may_not_take_the_timeline_address():
+    with pytest.raises(PackageInvalid) as error:
+        import_package(package_data(slug="timeline"))
+    assert error.value.problems == [
+        "slug: “timeline” is a topic page's address; choose another slug for this story."
+    ]
