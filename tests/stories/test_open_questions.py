@@ -182,3 +182,14 @@ def test_the_topic_page_lists_open_questions_oldest_first_and_recent_answers(
     answered = text(elements(page, "ul", class_="answered-questions")[0])
     assert answered.startswith("Open question 0? Answered ")
     assert answered.endswith("in The answer arrives")
+
+
+def test_the_earlier_story_shows_the_answering_storys_new_title(
+    client, published_story, later_story
+):
+    published_story.open_questions.first().answer(story=later_story)
+    client.get(published_story.get_absolute_url())  # rendered and kept
+    later_story.title = "The answer, retitled"
+    later_story.save()
+    page = client.get(published_story.get_absolute_url()).content.decode()
+    assert answers_of(page)[0].endswith("in The answer, retitled")
