@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
@@ -80,11 +81,38 @@ class ViewpointInline(LimitedInline, NewStoryRows, SortableStackedInline):
     limit = limits.ITEMS["viewpoints"]
     form = ViewpointForm
     add_rows = 3
-    fields = [("label", "holders"), "stance", "summary", "detail"]
+    fields = [
+        ("label", "holders"),
+        "stance",
+        "summary",
+        "detail",
+        ("sign_off_status", "sign_off"),
+    ]
+    readonly_fields = ["sign_off_status"]
     formfield_overrides = {
         models.CharField: {"widget": forms.TextInput(attrs={"size": 90})},
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 5, "cols": 90})},
     }
+
+    def get_fields(self, request, obj=None):
+        if request.user.has_perm("stories.sign_off_viewpoint"):
+            return self.fields
+        # Writers see whether a viewpoint is signed off, with no box to tick.
+        return [*self.fields[:-1], "sign_off_status"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("ViewpointForm", (formset.form,), {"user": request.user})
+        return formset
+
+    @admin.display(description="sign-off")
+    def sign_off_status(self, viewpoint):
+        if not viewpoint.signed_off_at:
+            return "Not signed off"
+        when = timezone.localtime(viewpoint.signed_off_at).strftime("%d %b %Y %H:%M")
+        if viewpoint.is_signed_off:
+            return f"Signed off by {viewpoint.signed_off_by_name} on {when}"
+        return f"Changed since {viewpoint.signed_off_by_name} signed it off on {when}"
 
 
 class SentenceListInline(LimitedInline, NewStoryRows, SortableTabularInline):
@@ -116,7 +144,20 @@ class OpenQuestionInline(SentenceListInline):
     limit = limits.ITEMS["open_questions"]
     add_rows = 1
     text_label = "Open question (one sentence)"
+    fk_name = "story"
+    fields = ["text", "status", "answer"]
+    readonly_fields = ["answer"]
     verbose_name_plural = "what we don't know"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("answered_in")
+
+    @admin.display(description="answered in")
+    def answer(self, question):
+        # Answered from the later story's page (its “Answers” field), which sets the date.
+        if question.answered_in is None:
+            return "—"
+        return f"{question.answered_in} on {question.answered_on:%d %b %Y}"
 
 
 class TimelineEventInline(LimitedInline, NewStoryRows, admin.TabularInline):
@@ -218,6 +259,7 @@ class StoryAdmin(
         ),
         ("People", {"classes": ["collapse"], "fields": [("owner", "assigned_to")]}),
         ("Text", {"fields": ["why_it_matters", "body"]}),
+        ("Answers", {"fields": ["answers", "answer_paragraph"]}),
         (
             "Record",
             {"classes": ["collapse"], "fields": ["created_at", "updated_at"]},
@@ -229,6 +271,13 @@ class StoryAdmin(
     class Media:
         css = {"all": ["admin-story/story-form.css"]}
         js = ["admin-story/checklist.js"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("stories.edit_any_story"):
+            return fieldsets
+        # Answering marks other stories' questions: an editor's call.
+        return [fieldset for fieldset in fieldsets if fieldset[0] != "Answers"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -272,6 +321,12 @@ class StoryAdmin(
             messages.WARNING,
         )
         return redirect("admin:stories_story_changelist")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Writers' forms leave the field out (see get_fieldsets); theirs would reopen all.
+        if request.user.has_perm("stories.edit_any_story"):
+            form.save_answers()
 
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:

@@ -25,13 +25,16 @@ class CitationProblem:
         return self.message
 
 
-def citation_problems(body: str, numbers: list[int], *, all_cited: bool = False):
+def citation_problems(
+    body: str, numbers: list[int], *, all_cited: bool = False, cited_elsewhere=()
+):
     """What breaks the rule between the body's markers and the citation numbers.
 
     `numbers` are the story's citation numbers in their order, repeats
     included. They must run 1 to k with no gap and no repeat, and every marker
     in the body must name one of them; with `all_cited` (publishing), every
-    citation must also be cited in the body. Returns a list of CitationProblem,
+    citation must also be cited in the body or be among `cited_elsewhere` (the
+    numbers a viewpoint cites, say). Returns a list of CitationProblem,
     empty when the rule holds.
     """
     cited = citation_numbers(body)
@@ -39,7 +42,7 @@ def citation_problems(body: str, numbers: list[int], *, all_cited: bool = False)
         *_gaps(numbers),
         *_repeats(numbers),
         *_unresolved(cited, numbers),
-        *(_uncited(cited, numbers) if all_cited else []),
+        *(_uncited([*cited, *cited_elsewhere], numbers) if all_cited else []),
     ]
 
 
@@ -81,7 +84,7 @@ def _unresolved(cited, numbers):
 def _uncited(cited, numbers):
     cited = set(cited)
     return [
-        CitationProblem(f"Citation {number} is never cited in the body.", citation=index)
+        CitationProblem(f"Citation {number} is never cited in the story.", citation=index)
         for index, number in enumerate(numbers)
         if number not in cited
     ]

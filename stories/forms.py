@@ -9,7 +9,7 @@ from factlen.times import in_zone
 
 from . import limits
 from .citations import citation_problems
-from .models import Story, TimelineEvent, Viewpoint
+from .models import OpenQuestion, Story, TimelineEvent, Viewpoint
 from .partial_dates import PartialDate
 
 
@@ -42,11 +42,26 @@ class TimelineEventForm(forms.ModelForm):
 
 
 class ViewpointForm(forms.ModelForm):
-    """Labels that say where the reader sees each field."""
+    """A viewpoint, with the box an editor ticks to sign it off as fair.
+
+    The sign-off covers the viewpoint as saved with it; the admin gives the
+    form class the signing user (`user`), and the rule on who may sign is
+    checked here, on the server, whatever the browser sends.
+    """
+
+    user = None  # set per request by the admin
+
+    sign_off = forms.BooleanField(
+        label="Sign off as a fair statement of this view",
+        required=False,
+        help_text="An editor other than the story's writer vouches for the viewpoint as it "
+        "reads after this save. Any later edit needs a new sign-off.",
+    )
 
     class Meta:
         model = Viewpoint
-        fields = ["label", "holders", "stance", "summary", "detail", "position"]
+        fields = ["label", "holders", "position", "stance", "summary", "detail"]
+        # Labels that say where the reader sees each field.
         labels = {
             "label": "Name (strip and heading)",
             "holders": "Who holds it",
@@ -54,6 +69,23 @@ class ViewpointForm(forms.ModelForm):
             "summary": "Summary: the bold sentence in “Viewpoints in depth”",
             "detail": "Argument: the paragraphs in “Viewpoints in depth”",
         }
+
+    def clean_sign_off(self):
+        wants = self.cleaned_data["sign_off"]
+        if not wants:
+            return wants
+        user = self.user
+        if user is None or not user.has_perm("stories.sign_off_viewpoint"):
+            raise ValidationError("Only an editor may sign off a viewpoint.")
+        story = self.instance.story
+        if story.owner_id is not None and story.owner_id == user.pk:
+            raise ValidationError("You wrote this story: another editor signs off its viewpoints.")
+        return wants
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("sign_off"):
+            self.instance.sign_off(by=self.user)
+        return super().save(commit)
 
 
 class StoryForm(forms.ModelForm):
@@ -65,9 +97,28 @@ class StoryForm(forms.ModelForm):
     """
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    answers = forms.ModelMultipleChoiceField(
+        label="Questions this story answers",
+        queryset=OpenQuestion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Open questions of earlier stories in this topic. Ticked ones show "
+        "“Answered <date> in <this story>” under the question.",
+    )
+    answer_paragraph = forms.IntegerField(
+        label="Answering paragraph",
+        min_value=1,
+        max_value=999,
+        required=False,
+        help_text="The paragraph of this story with the answer, for the questions ticked now.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["answers"].queryset = OpenQuestion.objects.answerable_by(self.instance)
+        if self.instance.pk:
+            self.initial["answers"] = list(self.instance.answers.values_list("pk", flat=True))
+        self.fields["answers"].label_from_instance = lambda q: f"{q.story.title}: {q.text}"
         if self.instance.pk:
             # The instance was read from the database for this very form (the
             # admin's one load of the story), so its version is the current one.
@@ -86,6 +137,17 @@ class StoryForm(forms.ModelForm):
                     code="max_length",
                 )
         return tags
+
+    def save_answers(self):
+        """Answer the ticked questions with this story; reopen the ones unticked.
+        Called once the story is saved."""
+        story, ticked = self.instance, set(self.cleaned_data.get("answers") or ())
+        already = set(story.answers.all())
+        for question in already - ticked:
+            question.reopen()
+        paragraph = self.cleaned_data.get("answer_paragraph")
+        for question in ticked - already:
+            question.answer(story=story, paragraph=paragraph)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -17,7 +18,7 @@ from taggit.managers import TaggableManager
 from factlen.db import count_related
 
 from . import limits
-from .markdown import render_body_with_anchors
+from .markdown import citation_numbers, render_body_with_anchors
 from .partial_dates import PRECISIONS, PartialDate
 from .source_mix import SourceMix
 
@@ -47,6 +48,19 @@ def validate_topic_slug(value):
     if value in RESERVED_TOPIC_SLUGS:
         raise ValidationError(
             "“%(slug)s” is a site path (/%(slug)s/); choose another slug for this topic.",
+            code="reserved",
+            params={"slug": value},
+        )
+
+
+# /<topic>/timeline/ is the topic's timeline, so no story may take that slug.
+RESERVED_STORY_SLUGS = frozenset({"timeline"})
+
+
+def validate_story_slug(value):
+    if value in RESERVED_STORY_SLUGS:
+        raise ValidationError(
+            "“%(slug)s” is a topic page's address; choose another slug for this story.",
             code="reserved",
             params={"slug": value},
         )
@@ -222,6 +236,7 @@ class Story(models.Model):
     slug = models.SlugField(
         max_length=100,
         unique=True,
+        validators=[validate_story_slug],
         help_text="The story's address after its topic, as in /ai/this-slug/. Keep it once "
         "published.",
     )
@@ -409,6 +424,15 @@ class Story(models.Model):
         return SourceMix.of([c.source for c in self.citations.all()])
 
     @property
+    def viewpoints_with_sources(self):
+        """(viewpoint, the citations its detail cites) in order, from the loaded rows."""
+        by_number = {c.number: c for c in self.citations.all()}
+        return [
+            (v, [by_number[n] for n in v.cited_numbers if n in by_number])
+            for v in self.viewpoints.all()
+        ]
+
+    @property
     def cited_sources(self):
         """(citation, ids of its markers in the body) in citation order, for the
         sources list and its links back into the text."""
@@ -448,15 +472,60 @@ class Viewpoint(StoryItem):
     )
     summary = models.CharField(max_length=300, help_text="One sentence: the position in brief.")
     detail = models.TextField(
-        help_text="A paragraph or more: the argument in its best form.",
+        help_text="A paragraph or more: the argument in its best form. Cite at least one "
+        "source with [n].",
         **bounded(limits.VIEWPOINT_DETAIL_LENGTH),
     )
+    # The sign-off: an editor other than the story's writer vouches that this is a fair
+    # statement of the view. The name is kept as well as the account, so a sign-off
+    # from a package (another site's editor) or by a since-deleted account still says who.
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    signed_off_by_name = models.CharField(
+        "signed off by", max_length=150, blank=True, editable=False
+    )
+    signed_off_at = models.DateTimeField("signed off", null=True, blank=True, editable=False)
+    # What was signed off: an edit after the sign-off changes the hash, and the
+    # viewpoint needs signing off again.
+    signed_off_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta(StoryItem.Meta):
         default_related_name = "viewpoints"
+        permissions = [
+            ("sign_off_viewpoint", "Can sign off a viewpoint as a fair statement of that view"),
+        ]
 
     def __str__(self):
         return self.label
+
+    def content_hash(self) -> str:
+        parts = [self.label, self.stance, self.holders, self.summary, self.detail]
+        text = "\x1f".join(part.strip() for part in parts)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def sign_off(self, *, by, at=None, name=""):
+        """Record `by` (a user, or None with `name` for someone not on this site)
+        vouching for the viewpoint as it reads now. Not saved here."""
+        self.signed_off_by = by
+        self.signed_off_by_name = by.get_username() if by is not None else name
+        self.signed_off_at = at or timezone.now()
+        self.signed_off_hash = self.content_hash()
+
+    @property
+    def is_signed_off(self) -> bool:
+        """Signed off, and unchanged since."""
+        return bool(self.signed_off_at) and self.signed_off_hash == self.content_hash()
+
+    @property
+    def cited_numbers(self) -> list[int]:
+        """The source numbers the detail cites with [n], in reading order, once each."""
+        return list(dict.fromkeys(citation_numbers(self.detail)))
 
 
 class KeyPoint(StoryItem):
@@ -469,16 +538,118 @@ class KeyPoint(StoryItem):
         return self.text
 
 
+class OpenQuestionQuerySet(models.QuerySet):
+    def answerable_by(self, story):
+        """Questions `story` may answer: the open ones of other stories in its
+        topic, oldest first, and those it already answers."""
+        if not story.topic_id:
+            return self.none()
+        return (
+            self.filter(
+                Q(story__topic=story.topic_id, status="open") | Q(answered_in=story.pk or 0)
+            )
+            .exclude(story=story.pk or 0)
+            .select_related("story")
+            .order_by("story__published_at", "story", "position", "pk")
+        )
+
+    def still_open_in(self, topic, *, limit=10):
+        """The topic's open questions in live stories, oldest story first."""
+        live = Story.objects.published().filter(topic=topic).values("pk")
+        return (
+            self.filter(status="open", story__in=live)
+            .select_related("story__topic")
+            .only("text", "story__title", "story__slug", "story__topic__slug")
+            .order_by("story__published_at", "story", "position", "pk")[:limit]
+        )
+
+    def recently_answered_in(self, topic, *, limit=5):
+        """The topic's questions most recently answered by a live story."""
+        live = Story.objects.published().values("pk")
+        return (
+            self.filter(status="answered", story__in=live.filter(topic=topic), answered_in__in=live)
+            .select_related("story__topic", "answered_in__topic")
+            .only(
+                "text", "answered_on", "answered_paragraph",
+                "story__title", "story__slug", "story__topic__slug",
+                "answered_in__title", "answered_in__slug", "answered_in__topic__slug",
+            )
+            .order_by("-answered_on", "-pk")[:limit]
+        )  # fmt: skip
+
+
 class OpenQuestion(StoryItem):
-    """An item of "What we don't know"."""
+    """An item of "What we don't know", until a later story answers it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        NO_LONGER_RELEVANT = "irrelevant", "No longer relevant"
 
     text = models.CharField(max_length=400, help_text="One open question, as a sentence.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    answered_on = models.DateField(
+        null=True, blank=True, help_text="When the answer was published."
+    )
+    # Set from the answering story's admin page (its “Answers” field).
+    answered_in = models.ForeignKey(
+        Story,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        help_text="The later story that answers the question.",
+    )
+    answered_paragraph = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The paragraph of that story with the answer."
+    )
+
+    objects = OpenQuestionQuerySet.as_manager()
 
     class Meta(StoryItem.Meta):
         default_related_name = "open_questions"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(answered_on__isnull=False),
+                name="answered_question_has_date",
+                violation_error_message="An answered question needs the date of its answer.",
+            ),
+        ]
 
     def __str__(self):
         return self.text
+
+    @property
+    def shows_answer(self) -> bool:
+        """Answered by a story readers can open."""
+        return self.status == self.Status.ANSWERED and bool(
+            self.answered_in and self.answered_in.is_live
+        )
+
+    def answer(self, *, story, paragraph=None, on=None):
+        """Mark the question answered by `story` (saved)."""
+        self.status = self.Status.ANSWERED
+        self.answered_in = story
+        self.answered_paragraph = paragraph
+        self.answered_on = on or timezone.localdate()
+        self.save()
+
+    def reopen(self):
+        self.status = self.Status.OPEN
+        self.answered_in = self.answered_on = self.answered_paragraph = None
+        self.save()
+
+
+class TimelineEventQuerySet(models.QuerySet):
+    def in_topic(self, topic):
+        """The events of the topic's live stories, each with its story's address."""
+        live = Story.objects.published().filter(topic=topic).values("pk")
+        return (
+            self.filter(story__in=live)
+            .select_related("story__topic")
+            .only("date", "precision", "text", "story__title", "story__slug", "story__topic__slug")
+            .order_by("date", "story__published_at", "pk")
+        )
 
 
 class TimelineEvent(models.Model):
@@ -487,7 +658,11 @@ class TimelineEvent(models.Model):
     precision = models.CharField(
         max_length=5, choices=PRECISIONS, default="day", help_text="How much of the date is known."
     )
-    text = models.CharField(max_length=300, help_text="One line: what happened.")
+    text = models.CharField(
+        max_length=300, help_text="One line: what happened. Cite the story's source n with [n]."
+    )
+
+    objects = TimelineEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "pk"]
@@ -499,6 +674,11 @@ class TimelineEvent(models.Model):
         # Store the first day of a month or year, so events sort by what is known.
         self.date = self.when.date
         super().save(*args, **kwargs)
+
+    @property
+    def cited_numbers(self) -> list[int]:
+        """The source numbers the event cites with [n], in reading order, once each."""
+        return list(dict.fromkeys(citation_numbers(self.text)))
 
     @property
     def when(self) -> PartialDate:
@@ -703,7 +883,13 @@ PAGE_ROWS = (
     "tags",
     "viewpoints",
     "key_points",
-    "open_questions",
+    # Only the answering story's address and visibility, for "Answered … in …".
+    models.Prefetch(
+        "open_questions",
+        OpenQuestion.objects.select_related("answered_in__topic").defer(
+            "answered_in__body", "answered_in__search_vector"
+        ),
+    ),
     "timeline_events",
     "corrections",
     models.Prefetch("citations", Citation.objects.select_related("source__outlet")),

@@ -34,6 +34,7 @@ from .models import (
     TimelineEvent,
     Topic,
     Viewpoint,
+    validate_story_slug,
     validate_topic_slug,
 )
 from .partial_dates import PartialDate
@@ -69,8 +70,13 @@ FIELDS = {
     "viewpoints[].holders": (Viewpoint, "holders"),
     "viewpoints[].summary": (Viewpoint, "summary"),
     "viewpoints[].detail": (Viewpoint, "detail"),
+    "viewpoints[].signed_off_by": (Viewpoint, "signed_off_by_name"),
+    "viewpoints[].signed_off_at": (Viewpoint, "signed_off_at"),
     "timeline[].text": (TimelineEvent, "text"),
     "unknowns[]": (OpenQuestion, "text"),
+    "unknown_answers[].status": (OpenQuestion, "status"),
+    "unknown_answers[].answered_on": (OpenQuestion, "answered_on"),
+    "unknown_answers[].answered_paragraph": (OpenQuestion, "answered_paragraph"),
     "sources[].n": (Citation, "number"),
     "sources[].outlet": (Outlet, "name"),
     "sources[].title": (Source, "title"),
@@ -374,7 +380,12 @@ _EXPLAIN = {
 
 
 def _cross_field_problems(data) -> list:
-    return [*_state_problems(data), *_topic_problems(data), *_citation_problems(data)]
+    return [
+        *_state_problems(data),
+        *_slug_problems(data),
+        *_topic_problems(data),
+        *_citation_problems(data),
+    ]
 
 
 def _state_problems(data):
@@ -384,6 +395,15 @@ def _state_problems(data):
     reason = data.get("withdrawn_reason", "")
     if status == Story.Status.WITHDRAWN and isinstance(reason, str) and not reason.strip():
         yield ("withdrawn_reason",), "required when the status is 'withdrawn'"
+
+
+def _slug_problems(data):
+    slug = data.get("slug")
+    if isinstance(slug, str):
+        try:
+            validate_story_slug(slug)
+        except ValidationError as exc:
+            yield from ((("slug",), message) for message in exc.messages)
 
 
 def _topic_problems(data):

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 import reversion
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
 from sources.models import Outlet, Source
@@ -48,9 +49,14 @@ __all__ = ["PackageInvalid", "export_package", "import_package"]
 OPTIONAL = {
     "withdrawn_reason",
     "corrections",
+    "unknown_answers",
+    "unknown_answers[].answered_on",
+    "unknown_answers[].answered_paragraph",
     "sources[].quote",
     "sources[].accessed",
     "sources[].archive_url",
+    "viewpoints[].signed_off_by",
+    "viewpoints[].signed_off_at",
     "corrections[].paragraph",
     "corrections[].source",
 }
@@ -198,11 +204,12 @@ def _add_inlines(story: Story, data: dict) -> None:
     tag, name = FIELDS["tags[]"]
     story.tags.set([_load(tag._meta.get_field(name), t) for t in data.get("tags", [])])
     Viewpoint.objects.bulk_create(
-        Viewpoint(story=story, position=i, **_values("viewpoints[]", Viewpoint, item))
-        for i, item in enumerate(data.get("viewpoints", []))
+        _viewpoint(story, i, item) for i, item in enumerate(data.get("viewpoints", []))
     )
     KeyPoint.objects.bulk_create(_rows("key_points", data, story))
-    OpenQuestion.objects.bulk_create(_rows("unknowns", data, story))
+    questions = _rows("unknowns", data, story)
+    _answer(questions, data.get("unknown_answers", []))
+    OpenQuestion.objects.bulk_create(questions)
     events = []
     for item in data.get("timeline", []):
         when = PartialDate.parse(item["date"])  # a date and how much of it is known
@@ -215,6 +222,37 @@ def _add_inlines(story: Story, data: dict) -> None:
         Correction(story=story, **_values("corrections[]", Correction, item))
         for item in data.get("corrections", [])
     )
+
+
+def _answer(questions: list, answers: list) -> None:
+    """Give the unknowns what became of them; an answering story not on this site
+    (yet) leaves the answer unlinked."""
+    problems = []
+    for i, item in enumerate(answers):
+        if item["question"] >= len(questions):
+            problems.append(
+                f"unknown_answers[{i}].question: there is no unknown {item['question']}"
+            )
+            continue
+        question = questions[item["question"]]
+        for name, value in _values("unknown_answers[]", OpenQuestion, item).items():
+            setattr(question, name, value)
+        question.answered_in = Story.objects.filter(slug=item.get("answered_in", "")).first()
+    if problems:
+        raise PackageInvalid(problems)
+
+
+def _viewpoint(story: Story, position: int, item: dict) -> Viewpoint:
+    """A package's viewpoint; its sign-off vouches for the text it comes with, and
+    names its editor's account here when there is one by that name."""
+    values = _values("viewpoints[]", Viewpoint, item)
+    viewpoint = Viewpoint(story=story, position=position, **values)
+    if viewpoint.signed_off_at:
+        name = viewpoint.signed_off_by_name
+        user = get_user_model().objects.filter(username=name).first()
+        viewpoint.sign_off(by=None, at=viewpoint.signed_off_at, name=name)
+        viewpoint.signed_off_by = user
+    return viewpoint
 
 
 def _cite(story: Story, data: dict) -> list[str]:
@@ -291,6 +329,7 @@ def export_package(story: Story) -> dict:
             for event in story.timeline_events.all()
         ],
         "unknowns": _sentences("unknowns", story.open_questions.all()),
+        "unknown_answers": _unknown_answers(story),
         "sources": [
             _in_schema_order(
                 {
@@ -306,3 +345,17 @@ def export_package(story: Story) -> dict:
     }
     package = {key: value for key, value in package.items() if value or key not in OPTIONAL}
     return _in_schema_order(package, SCHEMA["properties"])
+
+
+def _unknown_answers(story: Story) -> list[dict]:
+    answers = []
+    questions = story.open_questions.select_related("answered_in")
+    for i, question in enumerate(questions):
+        if question.status == OpenQuestion.Status.OPEN:
+            continue
+        entry = {"question": i, **_keys("unknown_answers[]", OpenQuestion, question)}
+        if question.answered_in is not None:
+            entry["answered_in"] = question.answered_in.slug
+        properties = SCHEMA["properties"]["unknown_answers"]["items"]["properties"]
+        answers.append(_in_schema_order(entry, properties))
+    return answers

@@ -65,7 +65,54 @@ def _key_points(story):
 
 def _markers(story):
     numbers = [c.number for c in story.citations.all()]
-    return [p.message for p in citation_problems(story.body, numbers, all_cited=True)]
+    rows = [*story.viewpoints.all(), *story.timeline_events.all()]
+    elsewhere = [n for row in rows for n in row.cited_numbers]
+    problems = citation_problems(story.body, numbers, all_cited=True, cited_elsewhere=elsewhere)
+    return [p.message for p in problems]
+
+
+def _timeline_markers(story):
+    numbers = {c.number for c in story.citations.all()}
+    return [
+        f"The timeline event “{event.text[:80]}” cites [{n}], but no citation is numbered {n}."
+        for event in story.timeline_events.all()
+        for n in event.cited_numbers
+        if n not in numbers
+    ]
+
+
+def _viewpoint_sign_offs(story):
+    """Each viewpoint vouched for, as it now reads, by an editor who did not write the story."""
+    problems = []
+    for i, viewpoint in enumerate(story.viewpoints.all(), start=1):
+        name = f"Viewpoint {i} (“{viewpoint.label}”)"
+        if not viewpoint.signed_off_at:
+            problems.append(f"{name} is not signed off as fair by an editor.")
+        elif not viewpoint.is_signed_off:
+            problems.append(
+                f"{name} changed after {viewpoint.signed_off_by_name} signed it off: "
+                "it needs signing off again."
+            )
+        elif story.owner_id and viewpoint.signed_off_by_id == story.owner_id:
+            problems.append(
+                f"{name} was signed off by the story's writer; another editor must sign it off."
+            )
+    return problems
+
+
+def _viewpoint_sources(story):
+    numbers = {c.number for c in story.citations.all()}
+    problems = []
+    for i, viewpoint in enumerate(story.viewpoints.all(), start=1):
+        cited = viewpoint.cited_numbers
+        if not cited:
+            problems.append(f"Viewpoint {i} (“{viewpoint.label}”) cites no source: add a [n].")
+        problems += [
+            f"Viewpoint {i} (“{viewpoint.label}”) cites [{n}], but no citation is numbered {n}."
+            for n in cited
+            if n not in numbers
+        ]
+    return problems
 
 
 def _paragraph_markers(story):
@@ -93,12 +140,19 @@ def _sources(story):
 RULES = [
     ("required_fields", "Title, dek, why it matters, topic, label and byline", _required_fields),
     ("viewpoints", f"At least {MIN_VIEWPOINTS} complete viewpoints", _viewpoints),
+    (
+        "viewpoint_sign_offs",
+        "Every viewpoint signed off as fair by an editor other than its writer",
+        _viewpoint_sign_offs,
+    ),
+    ("viewpoint_sources", "Every viewpoint in depth cites a source", _viewpoint_sources),
     ("key_points", f"At least {MIN_KEY_POINTS} key points", _key_points),
     (
         "markers",
         "Citations numbered 1 to n; every [n] has a citation and every citation is cited",
         _markers,
     ),
+    ("timeline_markers", "Every [n] in the timeline has a citation", _timeline_markers),
     (
         "paragraph_markers",
         "Every paragraph that states something cites a source",

@@ -73,6 +73,10 @@ def story_saved(sender, instance, created, raw=False, **kwargs):
         recount_topics({was["topic_id"], instance.topic_id})
     if _is_published(was["status"]) != _is_published(instance.status):
         recount_outlets(outlets_cited_by([instance.pk]))
+    # Earlier stories show this one's title and link under the questions it answers.
+    touch_stories(
+        OpenQuestion.objects.filter(answered_in=instance.pk).values_list("story", flat=True)
+    )
     content_changed(scheduling=True)
 
 

@@ -8,9 +8,18 @@ from django.views.decorators.cache import never_cache
 from factlen.caching import cached_for_version, public_page
 from factlen.pagination import page_or_404
 
-from .models import Correction, PreviewLink, Story, Topic, live_topics
+from .models import (
+    Correction,
+    OpenQuestion,
+    PreviewLink,
+    Story,
+    TimelineEvent,
+    Topic,
+    live_topics,
+)
 from .rendering import front_page, story_article
 from .search import SearchTooSlow, clean_query, search_stories, snippet, time_limit, uses_full_text
+from .timelines import merged_timeline
 
 RELATED_STORIES = 3
 
@@ -39,7 +48,25 @@ def topic_detail(request, topic):
         "feed_topic": topic,
         "canonical_url": request.build_absolute_uri(topic.get_absolute_url()),
     }
+    if page.number == 1:
+        context["open_questions"] = OpenQuestion.objects.still_open_in(topic)
+        context["answered_questions"] = OpenQuestion.objects.recently_answered_in(topic)
     return render(request, "stories/topic.html", context)
+
+
+@public_page
+def topic_timeline(request, topic):
+    topic = get_object_or_404(Topic, slug=topic)
+    newest_first = request.GET.get("order") == "newest"
+    events = merged_timeline(TimelineEvent.objects.in_topic(topic), newest_first=newest_first)
+    context = {
+        "topic": topic,
+        "events": events,
+        "newest_first": newest_first,
+        "current_topic_slug": topic.slug,
+        "canonical_url": request.build_absolute_uri(request.path),
+    }
+    return render(request, "stories/topic_timeline.html", context)
 
 
 @public_page

@@ -86,15 +86,17 @@ def complete_story(size=3, **kwargs):
         **kwargs,
     )
     for i in range(size):
-        Viewpoint.objects.create(
+        viewpoint = Viewpoint(
             story=story,
             position=i,
             label=f"Position {i}",
             stance=f"Stance of position {i}.",
             holders=f"Holders {i}",
             summary=f"Summary of position {i}.",
-            detail=f"Detail of position {i}.\n\nSecond paragraph {i}.",
+            detail=f"Detail of position {i} [{i + 1}].\n\nSecond paragraph {i}.",
         )
+        viewpoint.sign_off(by=None, name="desk-editor")
+        viewpoint.save()
         KeyPoint.objects.create(story=story, position=i, text=f"Key point {i}.")
         OpenQuestion.objects.create(story=story, position=i, text=f"Open question {i}?")
         TimelineEvent.objects.create(
@@ -132,14 +134,18 @@ def package_data(**overrides):
                 "stance": "Cheap power sooner outweighs the lost grounds.",
                 "holders": "Grid Planners",
                 "summary": "The grid needs the capacity now.",
-                "detail": "Planners say delay costs more than compensation.",
+                "detail": "Planners say delay costs more than compensation [1].",
+                "signed_off_by": "desk-editor",
+                "signed_off_at": "2026-11-19T16:00:00Z",
             },
             {
                 "label": "Fish First",
                 "stance": "The grounds are irreplaceable.",
                 "holders": "Fishing Cooperatives",
                 "summary": "Two towns depend on those grounds.",
-                "detail": "Cooperatives want the turbines moved east.",
+                "detail": "Cooperatives want the turbines moved east [2].",
+                "signed_off_by": "desk-editor",
+                "signed_off_at": "2026-11-19T16:05:00Z",
             },
         ],
         "timeline": [

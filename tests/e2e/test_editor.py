@@ -19,6 +19,7 @@ PASSWORD = "correct horse battery staple"
 def sources_to_cite(live_server):
     """An editor's login, a topic, and two sources to cite."""
     newsroom_member("erin", EDITOR)
+    newsroom_member("eddie", EDITOR)
     TopicFactory(slug="cities", name="Cities")
     return [
         SourceFactory(outlet__name="Larkport Ledger", title="Council backs bus lanes"),
@@ -46,12 +47,16 @@ def pick_source(page, index, term, label):
     expect(row.locator(".select2-selection__rendered")).to_contain_text(label)
 
 
-def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url, sources_to_cite):
+def log_in(page, site_url, username):
     page.goto(site_url + "/admin/")
-    page.fill("#id_username", "erin")
+    page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#user-tools")).to_contain_text("erin")
+    expect(page.locator("#user-tools")).to_contain_text(username)
+
+
+def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url, sources_to_cite):
+    log_in(page, site_url, "erin")
 
     page.goto(site_url + "/admin/stories/story/add/")
     page.locator("#id_title").press_sequentially("Council votes on waterfront bus lanes")
@@ -80,7 +85,7 @@ def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url,
                 "holders": holders,
                 "stance": f"{label}: the stance in one line.",
                 "summary": f"{holders} in one sentence.",
-                "detail": f"{holders} argue their case at length.",
+                "detail": f"{holders} argue their case at length [{i + 1}].",
             },
         )
     for i in range(3):
@@ -97,6 +102,16 @@ def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url,
 
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    # All but one rule: Erin wrote the story, so another editor signs its viewpoints off.
+    expect(page.locator(".checklist .check-fail")).to_have_count(1)
+    change_url = page.url
+    page.locator("#logout-form button").click()
+    log_in(page, site_url, "eddie")
+    page.goto(change_url)
+    for i in range(2):
+        page.check(f'[name="viewpoints-{i}-sign_off"]')
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     expect(page.locator(".checklist .check-fail")).to_have_count(0)
 
     # Publishing goes through the workflow: a page says what will happen first.

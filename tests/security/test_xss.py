@@ -197,7 +197,7 @@ def admin_written(client, topic):
             ),
             **inline("key_points", [{"text": pack(400, k * 5), "position": k} for k in range(3)]),
             **inline("timeline_events", [{"when": "2019-02", "text": pack(300, 6)}]),
-            **inline("open_questions", [{"text": pack(400, 10), "position": 0}]),
+            **inline("open_questions", [{"text": pack(400, 10), "status": "open", "position": 0}]),
             **inline(
                 "citations",
                 [{"number": 1, "source": source.pk, "quote": EVERY[:2000], "accessed": ""}],

@@ -42,7 +42,7 @@ def test_a_gap_in_the_numbers_names_what_is_missing():
 def test_an_uncited_citation_fails_only_when_every_citation_must_be_cited():
     assert citation_problems("Only [1].", [1, 2]) == []
     problems = citation_problems("Only [1].", [1, 2], all_cited=True)
-    assert messages(problems) == ["Citation 2 is never cited in the body."]
+    assert messages(problems) == ["Citation 2 is never cited in the story."]
     assert problems[0].citation == 1
 
 

@@ -8,8 +8,14 @@ from stories import limits
 from stories.package_format import _FORMATS, _PATTERN_WORDS, FIELDS, LIST_LIMITS, SCHEMA
 
 # Keys no model field keeps as they are: the format's name, and a timeline date
-# (kept as a date and its precision: two fields, written by hand).
-NOT_A_FIELD = {"format", "timeline[].date"}
+# (kept as a date and its precision: two fields, written by hand); which unknown
+# an answer is for, and the answering story's slug (a link, resolved by hand).
+NOT_A_FIELD = {
+    "format",
+    "timeline[].date",
+    "unknown_answers[].question",
+    "unknown_answers[].answered_in",
+}
 
 
 def resolved(node):

@@ -17,8 +17,9 @@ from ..factories import StoryFactory, TopicFactory, complete_story
 # content state (1) and, for its navigation, the topics and their scheduled stories (2).
 BUDGETS = {
     "story": 12,
-    "topic": 5,
+    "topic": 7,  # with its open and recently answered questions
     "topic page 2": 5,
+    "topic timeline": 5,  # the topic, then every event of its live stories in one query
     "home": 6,  # on PostgreSQL each topic's newest ids, then the stories
     "search": 6,  # on PostgreSQL one sets the search's time limit
     "rss": 3,
@@ -52,6 +53,7 @@ def urls(topics, stories):
         "story": stories[-1].get_absolute_url(),
         "topic": topics[-1].get_absolute_url(),
         "topic page 2": topics[-1].get_absolute_url() + "?page=2",
+        "topic timeline": topics[-1].get_absolute_url() + "timeline/",
         "home": "/",
         "search": "/search/?q=position",
         "rss": "/feeds/rss/",

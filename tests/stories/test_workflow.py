@@ -175,7 +175,7 @@ BREAKAGES = {
     "citation never cited": (
         "markers",
         lambda s: Citation.objects.create(story=s, source=SourceFactory(), number=4),
-        "Citation 4 is never cited in the body.",
+        "Citation 4 is never cited in the story.",
     ),
     "paragraph without marker": (
         "paragraph_markers",
@@ -309,7 +309,7 @@ def test_the_change_form_shows_the_checklist_and_history(client, draft, writer, 
     client.force_login(editor)
     html = client.get(f"/admin/stories/story/{draft.pk}/change/").content.decode()
     checklist = elements(parse(html), "ul", class_="checklist")[0]
-    assert [attribute(li, "class") for li in elements(checklist, "li")] == ["check-pass"] * 6
+    assert [attribute(li, "class") for li in elements(checklist, "li")] == ["check-pass"] * 9
     assert "Draft → In review by wendy — “Ready.”" in html
     buttons = [text(a) for a in elements(parse(html), "a", class_="button")]
     assert "Publish or schedule" in buttons and "Return to writer" in buttons
