@@ -95,10 +95,15 @@ class ViewpointInline(LimitedInline, NewStoryRows, SortableStackedInline):
     }
 
     def get_fields(self, request, obj=None):
+        # The ordering library adds the hidden position field to ours.
+        fields = super().get_fields(request, obj)
         if request.user.has_perm("stories.sign_off_viewpoint"):
-            return self.fields
+            return fields
         # Writers see whether a viewpoint is signed off, with no box to tick.
-        return [*self.fields[:-1], "sign_off_status"]
+        return [
+            "sign_off_status" if field == ("sign_off_status", "sign_off") else field
+            for field in fields
+        ]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

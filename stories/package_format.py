@@ -102,6 +102,7 @@ LIST_LIMITS = {
     "viewpoints": limits.ITEMS["viewpoints"],
     "timeline": limits.ITEMS["timeline_events"],
     "unknowns": limits.ITEMS["open_questions"],
+    "unknown_answers": limits.ITEMS["open_questions"],
     "sources": limits.ITEMS["citations"],
     "corrections": limits.ITEMS["corrections"],
 }

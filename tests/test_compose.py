@@ -56,7 +56,8 @@ def test_web_trusts_the_proxy_and_uses_the_shared_cache(stack):
 
 
 def test_worker_and_scheduler_run_their_commands_with_the_apps_environment(stack):
-    assert stack["worker"]["command"] == ["python", "manage.py", "db_worker"]
+    # No reloader in a container: a code change is a new image.
+    assert stack["worker"]["command"] == ["python", "manage.py", "db_worker", "--no-reload"]
     assert stack["scheduler"]["command"] == ["python", "manage.py", "run_scheduler"]
     web = dict(stack["web"]["environment"])
     del web["WEB_CONCURRENCY"]  # gunicorn's alone

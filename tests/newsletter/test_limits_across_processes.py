@@ -36,6 +36,11 @@ def post(url, data):
         return error.code
 
 
+def posting_workers(log):
+    """The gunicorn workers (pids) that answered a sign-up, from the access log."""
+    return set(re.findall(r"^<(\d+)> POST ", log.read_text(), re.M)) if log.exists() else set()
+
+
 def test_sign_up_limits_hold_across_two_workers_sharing_redis(tmp_path, redis_cache_settings):
     mail = tmp_path / "mail"
     env = {
@@ -70,7 +75,7 @@ def test_sign_up_limits_hold_across_two_workers_sharing_redis(tmp_path, redis_ca
             "--access-logfile",
             str(log),
             "--access-logformat",
-            "%(p)s %(s)s",
+            "%(p)s %(m)s %(s)s",
         ],
         env=env,
         cwd=settings.BASE_DIR,
@@ -85,21 +90,24 @@ def test_sign_up_limits_hold_across_two_workers_sharing_redis(tmp_path, redis_ca
                 break
             except (ConnectionError, urllib.error.URLError):
                 time.sleep(0.1)
-        # Several people behind one address, at once, so both workers answer.
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            statuses = list(
-                pool.map(
+        # Several people behind one address, at once, in rounds until both
+        # workers have answered sign-ups (a quick answer lets one worker take
+        # a whole round).
+        statuses = []
+        for round_ in range(10):
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                statuses += pool.map(
                     lambda i: post(url, {"email": f"reader{i}@example.org", "topics": ["ai"]}),
-                    range(12),
+                    range(6 * round_, 6 * round_ + 6),
                 )
-            )
+            if len(posting_workers(log)) == 2:
+                break
         assert statuses.count(200) == SUBSCRIBE_LIMIT
-        assert statuses.count(429) == 12 - SUBSCRIBE_LIMIT
+        assert statuses.count(429) == len(statuses) - SUBSCRIBE_LIMIT
     finally:
         server.terminate()
         server.wait(timeout=10)
-    workers = set(re.findall(r"^<(\d+)> ", log.read_text(), re.M))
-    assert len(workers) == 2, f"both workers should have answered: {log.read_text()[:300]}"
+    assert len(posting_workers(log)) == 2, f"both workers should have answered: {log.read_text()}"
     assert not mail.exists(), "the replies should not have waited for the email"
     subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay"],

@@ -166,8 +166,20 @@ def test_the_admin_saves_a_story_filled_to_every_limit_as_a_browser_sends_it(edi
             for i in range(most["viewpoints"])
         ],
     )
-    for prefix in ("key_points", "open_questions"):
-        add_rows(data, prefix, [{"text": "é" * 400, "position": i} for i in range(most[prefix])])
+    add_rows(
+        data,
+        "key_points",
+        [{"text": "é" * 400, "position": i} for i in range(most["key_points"])],
+    )
+    # A question's status is a select: a browser always sends its choice.
+    add_rows(
+        data,
+        "open_questions",
+        [
+            {"text": "é" * 400, "position": i, "status": "open"}
+            for i in range(most["open_questions"])
+        ],
+    )
     add_rows(
         data,
         "timeline_events",
