@@ -49,8 +49,16 @@ def topic_detail(request, topic):
         "canonical_url": request.build_absolute_uri(topic.get_absolute_url()),
     }
     if page.number == 1:
-        context["open_questions"] = OpenQuestion.objects.still_open_in(topic)
-        context["answered_questions"] = OpenQuestion.objects.recently_answered_in(topic)
+        # Found among every question of the topic's live stories (thousands
+        # in a big archive) and the same until the content changes: kept.
+        context["open_questions"] = cached_for_version(
+            f"open-questions:{topic.pk}",
+            lambda: list(OpenQuestion.objects.still_open_in(topic)),
+        )
+        context["answered_questions"] = cached_for_version(
+            f"answered-questions:{topic.pk}",
+            lambda: list(OpenQuestion.objects.recently_answered_in(topic)),
+        )
     return render(request, "stories/topic.html", context)
 
 
