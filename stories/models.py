@@ -538,16 +538,26 @@ class KeyPoint(StoryItem):
         return self.text
 
 
+# How many of a topic's latest stories offer their open questions to a new one.
+ANSWERABLE_STORIES = 100
+
+
 class OpenQuestionQuerySet(models.QuerySet):
     def answerable_by(self, story):
-        """Questions `story` may answer: the open ones of other stories in its
-        topic, oldest first, and those it already answers."""
+        """Questions `story` may answer: the open ones of the topic's newest
+        ANSWERABLE_STORIES other stories, oldest first, and those it already
+        answers. A topic of a big archive holds thousands of open questions:
+        offering them all made the change page megabytes long."""
         if not story.topic_id:
             return self.none()
+        recent = (
+            Story.objects.filter(topic=story.topic_id)
+            .exclude(pk=story.pk or 0)
+            .order_by("-pk")
+            .values("pk")[:ANSWERABLE_STORIES]
+        )
         return (
-            self.filter(
-                Q(story__topic=story.topic_id, status="open") | Q(answered_in=story.pk or 0)
-            )
+            self.filter(Q(story__in=recent, status="open") | Q(answered_in=story.pk or 0))
             .exclude(story=story.pk or 0)
             .select_related("story")
             .order_by("story__published_at", "story", "position", "pk")
