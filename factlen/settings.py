@@ -148,7 +148,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# /readyz: seconds the database and the cache each have to answer.
+# /readyz: seconds the database, the cache and the task queue each have to answer.
 READY_TIMEOUT = env.float("READY_TIMEOUT", default=2.0)
 # What a 503 during a database outage tells clients to wait before retrying.
 OUTAGE_RETRY_AFTER = env.int("OUTAGE_RETRY_AFTER", default=10)
