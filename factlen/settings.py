@@ -304,6 +304,16 @@ SCHEDULE = {
     "cleanup": env.str("SCHEDULE_CLEANUP", default="0 4 * * *"),
 }
 SCHEDULE_CATCH_UP_HOURS = env.int("SCHEDULE_CATCH_UP_HOURS", default=24)
+# The nightly cleanup forgets finished task results (the database backend's
+# table) and scheduled runs this many days old; failures are kept longer, to
+# be looked into, and each job's latest run is always kept.
+TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=30)
+TASK_FAILURES_KEEP_DAYS = env.int("TASK_FAILURES_KEEP_DAYS", default=90)
+if not 1 <= TASK_RESULTS_KEEP_DAYS <= TASK_FAILURES_KEEP_DAYS:
+    raise ImproperlyConfigured(
+        f"TASK_RESULTS_KEEP_DAYS={TASK_RESULTS_KEEP_DAYS} and TASK_FAILURES_KEEP_DAYS="
+        f"{TASK_FAILURES_KEEP_DAYS}: keep results at least a day, and failures at least as long."
+    )
 
 # Only a proxy that strips X-Forwarded-Proto from what clients send and sets it
 # itself may be trusted with it: otherwise any client could make a plain HTTP
