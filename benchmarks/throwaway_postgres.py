@@ -4,6 +4,9 @@ Outage tests and benchmarks must never stop a shared server: this one is
 made with initdb on a free port, lives as long as the `with` block and is
 deleted after. PostgreSQL refuses to run as root, so as root (CI) the cluster
 runs as the `postgres` system user.
+
+`ThrowawayReplica(primary)` is a second cluster, a streaming standby of a
+throwaway primary (pg_basebackup -R): read-only, following every commit.
 """
 
 import contextlib
@@ -86,3 +89,51 @@ class ThrowawayPostgres:
         with contextlib.suppress(RuntimeError):  # already stopped
             self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class ThrowawayReplica(ThrowawayPostgres):
+    """A hot standby of `primary` on a port of its own, streaming its changes."""
+
+    def __init__(self, primary: ThrowawayPostgres):
+        super().__init__()
+        self.primary = primary
+
+    def __enter__(self):
+        if self.as_root:
+            shutil.chown(self.folder, "postgres")
+        # initdb's pg_hba.conf lets loopback replication connections in (trust).
+        self._run(
+            str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port),
+            "-U", ROLE, "-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast",
+            "--no-sync",
+        )  # fmt: skip
+        self.start()
+        return self
+
+    def _sql(self, url: str, query: str):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            return conn.execute(query).fetchone()
+
+    def pause_replay(self) -> None:
+        """Changes still arrive but are not applied: the replica lags until resumed."""
+        self._sql(self.url(), "SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self._sql(self.url(), "SELECT pg_wal_replay_resume()")
+
+    def catch_up(self, timeout: float = 10.0) -> None:
+        """Wait until everything the primary has written so far is applied here."""
+        import time
+
+        (target,) = self._sql(self.primary.url(), "SELECT pg_current_wal_lsn()::text")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            (behind,) = self._sql(
+                self.url(), f"SELECT pg_wal_lsn_diff('{target}', pg_last_wal_replay_lsn()) > 0"
+            )
+            if not behind:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the replica did not catch up with the primary in {timeout} s")

@@ -40,6 +40,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django_tasks import task
 
+from factlen.replicas import read_from_primary
 from factlen.retries import retrying
 
 logger = logging.getLogger(__name__)
@@ -116,9 +117,20 @@ def _new_state(*, next_change_at=None, scheduling=True) -> ContentState:
 
 
 def content_state() -> ContentState:
-    """The current content state; a new one once a scheduled story's time comes."""
+    """The current content state; a new one once a scheduled story's time comes.
+
+    With read replicas, a request meeting a state younger than
+    DATABASE_REPLICA_MAX_LAG reads from the primary: a replica may not have
+    the change that started it yet, and what is read now is kept under it.
+    """
     state = cache.get(_state_key())
-    if state is None or (state.next_change_at is not None and time.time() >= state.next_change_at):
+    now = time.time()
+    turning_over = state is None or (
+        state.next_change_at is not None and now >= state.next_change_at
+    )
+    if turning_over or now - state.changed_at < settings.DATABASE_REPLICA_MAX_LAG:
+        read_from_primary()
+    if turning_over:
         try:
             state = _new_state()
         except DatabaseError:

@@ -3,7 +3,9 @@
 `/healthz` says the process answers and touches nothing else, so a database
 outage never gets healthy web processes restarted. `/readyz` says whether this
 process can serve: the database and the cache must each answer within
-READY_TIMEOUT seconds; any that does not is named in a 503.
+READY_TIMEOUT seconds, and so must the task queue where tasks are queued
+(Redis for TASKS_BACKEND=redis, the tasks table for database; the immediate
+backend has none); any that does not is named in a 503.
 
 They are answered by a middleware at the top of the stack, before host
 validation, HTTPS redirects, sessions and the page cache: a probe comes from
@@ -17,11 +19,15 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
@@ -47,15 +53,52 @@ def check_cache() -> None:
     cache.delete(key)
 
 
-# What /readyz asks, by the name a failure is reported under.
-CHECKS = {"database": check_database, "cache": check_cache}
+def check_queue_table() -> None:
+    """The database backend's queue is a table: it must answer a read."""
+    try:
+        DBTaskResult.objects.exists()
+    finally:
+        connections[DBTaskResult.objects.db].close()
+
+
+def check_queue_redis() -> None:
+    """RQ's queues live in Redis: each one's server must answer a ping."""
+    for queue in settings.RQ_QUEUES.values():
+        client = redis.Redis.from_url(
+            queue["URL"],
+            socket_connect_timeout=settings.READY_TIMEOUT,
+            socket_timeout=settings.READY_TIMEOUT,
+        )
+        try:
+            client.ping()
+        finally:
+            client.close()
+
+
+def queue_check():
+    """How to ask the configured task backend's queue, or None where tasks are not queued."""
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if isinstance(backend, DatabaseBackend):
+        return check_queue_table
+    if type(backend).__module__.startswith("django_tasks_rq"):
+        return check_queue_redis
+    return None  # the immediate backend runs a task where it is enqueued
+
+
+def checks() -> dict:
+    """What /readyz asks, by the name a failure is reported under."""
+    found = {"database": check_database, "cache": check_cache}
+    if (queue := queue_check()) is not None:
+        found["queue"] = queue
+    return found
 
 
 def readiness(timeout: float) -> dict[str, str]:
     """Each check's outcome ("ok" or why not), all run at once within `timeout` seconds."""
     results = {}
-    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="readyz")
-    futures = {name: pool.submit(check) for name, check in CHECKS.items()}
+    to_run = checks()
+    pool = ThreadPoolExecutor(max_workers=len(to_run), thread_name_prefix="readyz")
+    futures = {name: pool.submit(check) for name, check in to_run.items()}
     deadline = time.monotonic() + timeout
     for name, future in futures.items():
         try:

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from stories.models import PreviewLink
 
@@ -47,10 +48,29 @@ def link_checks():
 
 
 def cleanup():
-    """Expired sessions and preview links: no longer usable, so no longer kept."""
+    """Expired sessions and preview links: no longer usable, so no longer kept.
+    Old task results and scheduled runs: past TASK_RESULTS_KEEP_DAYS, failures
+    past TASK_FAILURES_KEEP_DAYS (kept longer, to be looked into)."""
     call_command("clearsessions")
     deleted, _ = PreviewLink.objects.filter(expires_at__lt=timezone.now()).delete()
     logger.info("Deleted %d expired preview link(s)", deleted)
+    prune_records(timezone.now())
+
+
+def prune_records(now):
+    day = datetime.timedelta(days=1)
+    succeeded_before = now - settings.TASK_RESULTS_KEEP_DAYS * day
+    failed_before = now - settings.TASK_FAILURES_KEEP_DAYS * day
+    # Only finished ones: a task waiting for its retry keeps its row however old.
+    results = DBTaskResult.objects.successful().filter(
+        finished_at__lt=succeeded_before
+    ) | DBTaskResult.objects.failed().filter(finished_at__lt=failed_before)
+    deleted, _ = results.delete()
+    logger.info("Deleted %d old task result(s)", deleted)
+    deleted, _ = ScheduledRun.objects.past_keeping(
+        succeeded_before=succeeded_before, failed_before=failed_before
+    ).delete()
+    logger.info("Deleted %d old scheduled run(s)", deleted)
 
 
 JOBS = {"digest": digest, "link_checks": link_checks, "cleanup": cleanup}

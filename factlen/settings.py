@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "factlen.request_log.RequestLogMiddleware",
     # /healthz and /readyz, answered before host checks, redirects and caches.
     "factlen.health.HealthCheckMiddleware",
+    # Where the request reads: a replica for readers' pages (DATABASE_REPLICA_URLS).
+    "factlen.replicas.ReplicaReadsMiddleware",
     # REMOTE_ADDR from the trusted proxy's X-Forwarded-For, for everything below.
     "factlen.proxy.ForwardedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -146,9 +148,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=2)
     )
+# Read replicas (factlen/replicas.py): readers' pages read from one of these,
+# the admin, writes, tasks and commands from DATABASE_URL. Comma-separated,
+# e.g. postgres://factlen:secret@replica1:5432/factlen,postgres://…@replica2/factlen.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+# Seconds to wait for a replica before reading from another or the primary.
+DATABASE_REPLICA_CONNECT_TIMEOUT = env.int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=1)
+# How far a replica may lag, in seconds: for this long after a reader writes,
+# their requests read from the primary, and so do pages kept for a content
+# version this young.
+DATABASE_REPLICA_MAX_LAG = env.int("DATABASE_REPLICA_MAX_LAG", default=5)
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = env.db_url_config(_url)
+    if {_replica["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URLS: replica {_number} is not a PostgreSQL database like "
+            "DATABASE_URL's; replicas are PostgreSQL standbys of the primary."
+        )
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica.setdefault("OPTIONS", {})
+    _replica["OPTIONS"].setdefault("connect_timeout", DATABASE_REPLICA_CONNECT_TIMEOUT)
+    # A URL naming the primary by mistake still never takes a write.
+    _replica["OPTIONS"].setdefault("options", "-c default_transaction_read_only=on")
+    # The test runner points a replica at the test database rather than creating one.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+DATABASE_ROUTERS = ["factlen.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# /readyz: seconds the database and the cache each have to answer.
+# /readyz: seconds the database, the cache and the task queue each have to answer.
 READY_TIMEOUT = env.float("READY_TIMEOUT", default=2.0)
 # What a 503 during a database outage tells clients to wait before retrying.
 OUTAGE_RETRY_AFTER = env.int("OUTAGE_RETRY_AFTER", default=10)
@@ -304,6 +335,16 @@ SCHEDULE = {
     "cleanup": env.str("SCHEDULE_CLEANUP", default="0 4 * * *"),
 }
 SCHEDULE_CATCH_UP_HOURS = env.int("SCHEDULE_CATCH_UP_HOURS", default=24)
+# The nightly cleanup forgets finished task results (the database backend's
+# table) and scheduled runs this many days old; failures are kept longer, to
+# be looked into, and each job's latest run is always kept.
+TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=30)
+TASK_FAILURES_KEEP_DAYS = env.int("TASK_FAILURES_KEEP_DAYS", default=90)
+if not 1 <= TASK_RESULTS_KEEP_DAYS <= TASK_FAILURES_KEEP_DAYS:
+    raise ImproperlyConfigured(
+        f"TASK_RESULTS_KEEP_DAYS={TASK_RESULTS_KEEP_DAYS} and TASK_FAILURES_KEEP_DAYS="
+        f"{TASK_FAILURES_KEEP_DAYS}: keep results at least a day, and failures at least as long."
+    )
 
 # Only a proxy that strips X-Forwarded-Proto from what clients send and sets it
 # itself may be trusted with it: otherwise any client could make a plain HTTP

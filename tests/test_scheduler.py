@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from factlen import scheduler
 from factlen.models import ScheduledRun
@@ -82,6 +83,61 @@ def test_a_failing_job_is_recorded_with_its_error(monkeypatch):
     monkeypatch.setitem(scheduler.JOBS, "digest", broken)
     scheduler.run_once("digest", datetime.datetime(2026, 7, 1, 7, 0, tzinfo=UTC))
     assert ScheduledRun.objects.get().error == "RuntimeError: mail relay down"
+
+
+def task_result(status, finished_days_ago):
+    finished = timezone.now() - datetime.timedelta(days=finished_days_ago)
+    return DBTaskResult.objects.create(
+        status=status,
+        finished_at=None if status == "READY" else finished,
+        run_after=finished,
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="newsletter.tasks.send_confirmation",
+        backend_name="default",
+        exception_class_path="",
+        traceback="",
+    )
+
+
+@pytest.mark.django_db
+def test_cleanup_forgets_old_task_results_and_keeps_failures_longer(settings):
+    settings.TASK_RESULTS_KEEP_DAYS = 30
+    settings.TASK_FAILURES_KEEP_DAYS = 90
+    kept = [
+        task_result("SUCCESSFUL", 29),
+        task_result("FAILED", 31),
+        task_result("FAILED", 89),
+        task_result("READY", 200),  # waiting to run (a retry): never pruned
+    ]
+    task_result("SUCCESSFUL", 31)
+    task_result("FAILED", 91)
+    scheduler.cleanup()
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {r.pk for r in kept}
+
+
+def scheduled_run(job, days_ago, error=""):
+    at = timezone.now() - datetime.timedelta(days=days_ago)
+    run = ScheduledRun.objects.create(
+        job=job, scheduled_for=at, ran_by="web-1:42", finished_at=at, error=error
+    )
+    ScheduledRun.objects.filter(pk=run.pk).update(started_at=at)  # auto_now_add
+    return run
+
+
+@pytest.mark.django_db
+def test_cleanup_forgets_old_scheduled_runs_but_never_a_job_s_latest(settings):
+    settings.TASK_RESULTS_KEEP_DAYS = 30
+    settings.TASK_FAILURES_KEEP_DAYS = 90
+    kept = [
+        scheduled_run("digest", 1),
+        scheduled_run("digest", 40, error="RuntimeError: mail relay down"),
+        # The only run of its job, however old: the admin shows when it last ran.
+        scheduled_run("link_checks", 400),
+    ]
+    scheduled_run("digest", 31)
+    scheduled_run("digest", 91, error="RuntimeError: mail relay down")
+    scheduler.cleanup()
+    assert set(ScheduledRun.objects.values_list("pk", flat=True)) == {r.pk for r in kept}
 
 
 # Two schedulers as real processes, sharing this test's database.

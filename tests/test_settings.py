@@ -132,3 +132,14 @@ def test_an_unknown_time_zone_fails_loudly():
 def test_the_newsroom_time_zone_comes_from_the_environment():
     assert setting("TIME_ZONE", TIME_ZONE="Europe/London") == "'Europe/London'"
     assert setting("TIME_ZONE") == "'UTC'"
+
+
+def test_failed_tasks_may_not_be_forgotten_sooner_than_successful_ones():
+    result = load_settings(
+        DEBUG="true",
+        DATABASE_URL="sqlite://:memory:",
+        TASK_RESULTS_KEEP_DAYS="30",
+        TASK_FAILURES_KEEP_DAYS="7",
+    )
+    assert result.returncode != 0
+    assert "TASK_FAILURES_KEEP_DAYS=7" in result.stderr

@@ -50,7 +50,14 @@ def throwaway_postgres():
 @pytest.fixture(scope="module")
 def throwaway_site(throwaway_postgres, tmp_path_factory):
     folder = tmp_path_factory.mktemp("throwaway-site")
-    env = {
+    env = production_env(folder, throwaway_postgres.create_database("factlen_stack_throwaway"))
+    with serving(env, folder) as base:
+        yield base
+
+
+def production_env(folder, database_url):
+    """The environment of a production site on `database_url`, its files in `folder`."""
+    return {
         "PATH": os.environ.get("PATH", ""),
         "DEBUG": "false",
         "SECRET_KEY": "test-only-" + "x" * 40,
@@ -58,8 +65,13 @@ def throwaway_site(throwaway_postgres, tmp_path_factory):
         "SITE_URL": "http://127.0.0.1",
         "SECURE_COOKIES": "false",
         "STATIC_ROOT": str(folder / "static"),
-        "DATABASE_URL": throwaway_postgres.create_database("factlen_stack_throwaway"),
+        "DATABASE_URL": database_url,
     }
+
+
+@contextmanager
+def serving(env, folder):
+    """The site migrated and served by gunicorn (one worker) with `env`; yields its base URL."""
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run(
             [sys.executable, "manage.py", *command],
