@@ -261,7 +261,9 @@ _MEDIA_ORIGINS = []
 if STORAGE_BUCKET:
     _S3 = {
         "bucket_name": STORAGE_BUCKET,
-        # Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3.
+        # Unset, boto3 finds credentials itself (an instance role, ~/.aws).
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
         "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
         "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
         "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
