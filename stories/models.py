@@ -223,7 +223,10 @@ class StoryQuerySet(models.QuerySet):
 
 
 # A story's lead image, as cards and pages show it (stories.images).
-IMAGE_FIELDS = ("image", "image_width", "image_height", "image_alt", "image_renditions")
+IMAGE_FIELDS = (
+    "image", "image_width", "image_height", "image_alt", "image_caption", "image_credit",
+    "image_renditions",
+)  # fmt: skip
 
 # The fields a story card shows (includes/story_card.html), and the time it is
 # kept rendered under (stories/templatetags/cards.py).
