@@ -129,7 +129,43 @@ def library() -> Image.Image:
     return image
 
 
+def waterfront() -> Image.Image:
+    image = gradient((180, 210, 236), (236, 240, 244))
+    draw = ImageDraw.Draw(image)
+    rng = random.Random(3)
+    x = 0
+    while x < WIDTH:  # the waterfront district's buildings
+        width, height = rng.randrange(90, 180), rng.randrange(180, 420)
+        colour = rng.choice([(196, 120, 90), (220, 196, 160), (150, 160, 170), (120, 90, 80)])
+        draw.rectangle(s(x, 560 - height, x + width, 560), fill=colour)
+        for wy in range(560 - height + 30, 540, 50):
+            for wx in range(x + 15, x + width - 25, 40):
+                draw.rectangle(s(wx, wy, wx + 18, wy + 24), fill=(250, 236, 190))
+        x += width + 6
+    draw.rectangle(s(0, 560, WIDTH, 640), fill=(40, 90, 130))  # the harbour
+    draw.rectangle(s(0, 640, WIDTH, HEIGHT), fill=(80, 84, 90))  # the road
+    for lane in (760, 880):
+        for x in range(30, WIDTH, 150):
+            draw.rectangle(s(x, lane, x + 80, lane + 10), fill=(235, 235, 235))
+    # The charging gantry over the road, its sign showing the charge.
+    draw.rectangle(s(180, 420, 210, 990), fill=(60, 64, 70))
+    draw.rectangle(s(1390, 420, 1420, 990), fill=(60, 64, 70))
+    draw.rectangle(s(180, 420, 1420, 470), fill=(60, 64, 70))
+    draw.rounded_rectangle(s(640, 440, 960, 560), radius=10 * SCALE, fill=(11, 92, 173))
+    draw.rectangle(s(700, 480, 900, 500), fill=(255, 255, 255))
+    draw.rectangle(s(700, 515, 840, 530), fill=(255, 255, 255))
+    for x, y, colour in ((330, 800, (194, 65, 12)), (900, 690, (240, 200, 60)),
+                         (1150, 830, (22, 130, 90))):  # fmt: skip
+        draw.rounded_rectangle(s(x, y, x + 200, y + 70), radius=18 * SCALE, fill=colour)
+        draw.rounded_rectangle(s(x + 40, y - 40, x + 160, y + 10), radius=14 * SCALE,
+                               fill=colour)  # fmt: skip
+        for wheel in (x + 45, x + 155):
+            draw.ellipse(s(wheel - 22, y + 50, wheel + 22, y + 94), fill=(25, 25, 28))
+    return image
+
+
 DRAWINGS = {
+    "waterfront-charge.jpg": waterfront,
     "offshore-wind.jpg": wind_farm,
     "heat-pump.jpg": heat_pump,
     "bus-network.jpg": bus_network,
