@@ -87,6 +87,18 @@ def test_the_story_form_refuses_an_upload_over_the_limit_with_the_reason(db, set
     assert "2,000 × 1,200 pixels" in form.errors["image"][0]
 
 
+def test_the_story_form_refuses_a_decompression_bomb_in_those_words(db):
+    from django.forms import modelform_factory
+
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, format="PNG")
+    form = modelform_factory(Story, fields=["image"])(
+        files={"image": upload(out.getvalue(), "bomb.png", "image/png")}, instance=StoryFactory()
+    )
+    assert not form.is_valid()
+    assert "refused unread as a decompression bomb" in form.errors["image"][0]
+
+
 def test_the_admin_change_page_previews_the_image(editor_client, db):
     from django.urls import reverse
 
@@ -288,3 +300,15 @@ def test_a_file_in_media_that_is_not_an_image_is_not_served(client, db, media_ro
     (media_root / "page.svg").write_text("<svg onload='alert(1)'/>")
     assert client.get("/media/page.html").status_code == 404
     assert client.get("/media/page.svg").status_code == 404
+
+
+def test_renditions_wait_in_the_queue_for_a_worker(transactional_db, queued):
+    from tests.tasks import run_worker
+
+    story = with_image(StoryFactory(), picture(1200, 800))
+    story.refresh_from_db()
+    assert story.image_renditions == {}  # saved at once; the sizes come later
+    run_worker()
+    story.refresh_from_db()
+    assert story.image_renditions["of"] == story.image.name
+    assert len(story.image_renditions["sizes"]) == 3
