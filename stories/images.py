@@ -209,6 +209,21 @@ def _widths(original: int) -> list[int]:
     return widths
 
 
+def delete_images(names, *, storage=None) -> None:
+    """Delete the stored images `names` and every rendition made of them (kept
+    beside each, in a folder named after it)."""
+    storage = storage or default_storage
+    for name in sorted(names):
+        stem = name.rsplit(".", 1)[0]
+        try:
+            _, files = storage.listdir(stem)
+        except FileNotFoundError:
+            files = []
+        for file in files:
+            storage.delete(f"{stem}/{file}")
+        storage.delete(name)
+
+
 def delete_renditions(renditions: dict, *, storage=None) -> None:
     storage = storage or default_storage
     for entry in renditions.get("sizes", []):

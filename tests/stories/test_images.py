@@ -312,3 +312,22 @@ def test_renditions_wait_in_the_queue_for_a_worker(transactional_db, queued):
     story.refresh_from_db()
     assert story.image_renditions["of"] == story.image.name
     assert len(story.image_renditions["sizes"]) == 3
+
+
+def test_deleting_a_story_deletes_its_images_and_those_of_its_revisions(
+    db, media_root, django_capture_on_commit_callbacks
+):
+    import reversion
+
+    from stories.deletion import delete_stories
+
+    with django_capture_on_commit_callbacks(execute=True), reversion.create_revision():
+        story = with_image(StoryFactory(), picture(1200, 800))
+    story.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True), reversion.create_revision():
+        with_image(story, picture(900, 900, colour=(0, 90, 0)))
+    assert len([p for p in media_root.rglob("*") if p.is_file()]) == 2 + 2 * 3 + 2 * 2
+    keep = with_image(StoryFactory(), picture(600, 400, colour=(0, 0, 200)))
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_stories(Story.objects.filter(pk=story.pk))
+    assert [p for p in media_root.rglob("*") if p.is_file()] == [media_root / keep.image.name]

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 
+from stories.models import Story
 from tests.factories import StoryFactory
 from tests.images import picture, with_image
 from tests.test_production_server import free_port
@@ -116,6 +117,21 @@ def test_a_lead_image_and_its_renditions_are_stored_in_the_bucket_and_linked_fro
     html = client.get(story.get_absolute_url()).text
     assert f'srcset="{url} 480w' in html
     assert f'<meta property="og:image" content="{endpoint}/{BUCKET}/media/' in html
+
+
+def test_deleting_the_story_deletes_its_image_and_renditions_from_the_bucket(
+    db, in_bucket, django_capture_on_commit_callbacks
+):
+    from stories.deletion import delete_stories
+
+    _, s3 = in_bucket
+    with django_capture_on_commit_callbacks(execute=True):
+        story = with_image(StoryFactory(), picture(700, 500))
+    prefix = f"media/{story.image.name.rsplit('.', 1)[0]}"
+    assert len(s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]) == 5
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_stories(Story.objects.filter(pk=story.pk))
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
 
 
 def test_the_stored_original_in_the_bucket_is_served_as_a_jpeg(db, in_bucket):
