@@ -32,7 +32,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /venv /venv
 COPY --from=build /app /app
-RUN mkdir -p /app/data && chown factlen /app/data
+# data: SQLite when no DATABASE_URL; media: uploads (a volume in compose,
+# which takes this folder's owner when it is first made).
+RUN mkdir -p /app/data /app/media && chown factlen /app/data /app/media
 
 USER factlen
 EXPOSE 8000

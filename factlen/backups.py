@@ -1,4 +1,5 @@
-"""Backups of the PostgreSQL database with pg_dump and pg_restore (custom format).
+"""Backups of the PostgreSQL database with pg_dump and pg_restore (custom format),
+and of uploaded media kept as local files (a tar.gz beside the dump).
 
 The custom format is compressed, restores table by table with pg_restore
 and can be checked with `pg_restore --list`. The password goes to the tools
@@ -8,6 +9,7 @@ in their environment (PGPASSWORD), never on a command line others can read.
 import os
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import environ
@@ -84,3 +86,16 @@ def restore(database: dict, backup: Path) -> None:
     )  # fmt: skip
     if result.returncode != 0:
         raise CommandError(f"pg_restore failed (nothing was restored):\n{result.stderr.strip()}")
+
+
+def archive_media(root: Path, output: Path) -> int:
+    """Write the files under `root` (MEDIA_ROOT) to the tar.gz `output`; how many.
+    Restore with `tar -xzf OUTPUT -C MEDIA_ROOT`."""
+    files = sorted(path for path in Path(root).rglob("*") if path.is_file())
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    with tarfile.open(partial, "w:gz") as archive:
+        for path in files:
+            archive.add(path, arcname=path.relative_to(root).as_posix())
+    partial.rename(output)
+    return len(files)

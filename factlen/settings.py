@@ -279,6 +279,53 @@ STORAGES = {
     },
 }
 
+# Uploaded files (story lead images and their renditions) go through the
+# default storage: files under MEDIA_ROOT, served at MEDIA_URL (by runserver
+# under DEBUG, by the compose stack's Caddy in production), unless
+# STORAGE_BUCKET names an S3-compatible bucket, which several web servers
+# share. The bucket must let readers fetch its objects (a public-read policy,
+# or a CDN in front named by AWS_S3_CUSTOM_DOMAIN): pages link to them.
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGE_BUCKET = env.str("STORAGE_BUCKET", default="")
+_MEDIA_ORIGINS = []
+if STORAGE_BUCKET:
+    _S3 = {
+        "bucket_name": STORAGE_BUCKET,
+        # Unset, boto3 finds credentials itself (an instance role, ~/.aws).
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+        "location": env.str("STORAGE_PREFIX", default="media"),
+        # Plain public addresses: a signed one would expire inside cached pages.
+        "querystring_auth": False,
+        "file_overwrite": False,
+        # Every name is new for new content (stories.images), so it never changes.
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _S3}
+    if _S3["custom_domain"]:
+        _MEDIA_ORIGINS = [f"https://{_S3['custom_domain']}"]
+    elif _S3["endpoint_url"]:
+        _MEDIA_ORIGINS = [_S3["endpoint_url"].rstrip("/")]
+    else:
+        _MEDIA_ORIGINS = ["https://*.amazonaws.com"]
+elif MEDIA_URL.startswith(("https://", "http://")):
+    _MEDIA_ORIGINS = ["/".join(MEDIA_URL.split("/", 3)[:3])]
+# Django serves MEDIA_ROOT itself (factlen.views.media) only where nothing
+# else does: under DEBUG, with local files.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG) and not STORAGE_BUCKET
+if SERVE_MEDIA and not MEDIA_URL.startswith("/"):
+    raise ImproperlyConfigured("SERVE_MEDIA needs MEDIA_URL to be a path here, e.g. /media/.")
+# Lead image uploads (stories/images.py): at most this many bytes, and this
+# many pixels; a bigger picture is refused unread (a decompression bomb is a
+# small file that decodes to gigabytes).
+IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=15 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=50_000_000)
+FILE_UPLOAD_PERMISSIONS = 0o644
+
 # check_links fetches only public addresses; these networks (CIDR) are let
 # through as well, e.g. a test server on 127.0.0.1/32. Empty in production.
 LINK_CHECK_ALLOWED_NETWORKS = env.list("LINK_CHECK_ALLOWED_NETWORKS", default=[])
@@ -394,7 +441,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        # Lead images from the bucket or CDN when media is not on this site.
+        "img-src": ["'self'", *_MEDIA_ORIGINS],
         **_NO_PLUGINS_NO_FRAMING,
     }
 }
@@ -405,7 +453,7 @@ CONTENT_SECURITY_POLICY_ADMIN = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *_MEDIA_ORIGINS],
         **_NO_PLUGINS_NO_FRAMING,
     }
 }

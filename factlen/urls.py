@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -36,6 +37,9 @@ urlpatterns = [
     ),
     path("sources/", include("stories.outlet_urls")),
     path("newsletter/", include("newsletter.urls")),
-    # Last: topic pages take every other first path segment.
-    path("", include("stories.urls")),
 ]
+if settings.SERVE_MEDIA:
+    # Development: in production the proxy serves uploaded media.
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.media))
+# Last: topic pages take every other first path segment.
+urlpatterns.append(path("", include("stories.urls")))

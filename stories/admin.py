@@ -262,6 +262,14 @@ class StoryAdmin(
                 ]
             },
         ),
+        (
+            "Lead image",
+            {
+                "description": "Optional. With an image, its alt text, caption and credit "
+                "are required. Sizes for every screen are made once, after saving.",
+                "fields": ["image", "image_preview", "image_alt", "image_caption", "image_credit"],
+            },
+        ),
         ("People", {"classes": ["collapse"], "fields": [("owner", "assigned_to")]}),
         ("Text", {"fields": ["why_it_matters", "body"]}),
         ("Answers", {"fields": ["answers", "answer_paragraph"]}),
@@ -270,12 +278,30 @@ class StoryAdmin(
             {"classes": ["collapse"], "fields": ["created_at", "updated_at"]},
         ),
     ]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "image_preview"]
     change_form_template = "admin/stories/story/change_form.html"
 
     class Media:
         css = {"all": ["admin-story/story-form.css"]}
         js = ["admin-story/checklist.js"]
+
+    @admin.display(description="Preview")
+    def image_preview(self, story):
+        image = story.lead_image
+        if image is None:
+            return "No image yet."
+        smallest = image.fallback[0] if image.fallback else None
+        return format_html(
+            '<img class="lead-image-preview" src="{}" width="{}" height="{}" alt="{}">'
+            "<br>{} × {} pixels; {}",
+            smallest.url if smallest else image.original,
+            smallest.width if smallest else image.width,
+            smallest.height if smallest else image.height,
+            image.alt,
+            image.width,
+            image.height,
+            f"{len(image.fallback)} sizes made" if image.fallback else "sizes not made yet",
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

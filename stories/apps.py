@@ -12,11 +12,12 @@ class StoriesConfig(AppConfig):
         from .models import KeyPoint, OpenQuestion, Story, Viewpoint
         from .revisions import register
         from .roles import ensure_roles
-        from .tasks import schedule_refresh
+        from .tasks import schedule_refresh, schedule_renditions
 
         register()
         signals.connect()
         post_migrate.connect(ensure_roles, dispatch_uid="stories-roles")
+        post_save.connect(schedule_renditions, sender=Story, dispatch_uid="lead-image-renditions")
         for model in (Story, KeyPoint, OpenQuestion, Viewpoint):
             post_save.connect(schedule_refresh, sender=model, dispatch_uid=f"search-{model}")
             if model is not Story:

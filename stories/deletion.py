@@ -8,7 +8,13 @@ recount, a new content version and a search refresh per row: a story with a
 thousand viewpoints took half a minute); delete_stories() deletes them in one
 statement per kind and brings counts and caches up to date once. The admin's
 delete page and bulk action call it.
+
+A story's lead images (the current one and those its revisions name, with
+their renditions) are files, which no transaction holds: they are deleted
+once the deletion commits (stories.signals).
 """
+
+import json
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -58,3 +64,14 @@ def forget_revisions(story_ids) -> int:
     versions.filter(revision__in=shared).delete()
     deleted, _ = Revision.objects.filter(pk__in=revisions - shared).delete()
     return len(revisions - shared) if deleted else 0
+
+
+def image_files(story) -> set[str]:
+    """The stored lead images `story` names: its own and its revisions' (which a
+    restore could bring back until they are forgotten)."""
+    story_type = ContentType.objects.get_for_model(Story)
+    names = {story.image.name}
+    versions = Version.objects.filter(content_type=story_type, object_id=str(story.pk))
+    for data in versions.values_list("serialized_data", flat=True):
+        names |= {entry.get("fields", {}).get("image") or "" for entry in json.loads(data)}
+    return names - {""}

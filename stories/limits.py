@@ -18,6 +18,10 @@ CITATION_QUOTE_LENGTH = 2_000
 CORRECTION_LENGTH = 3_000
 WITHDRAWN_REASON_LENGTH = 3_000
 COMMENT_LENGTH = 3_000
+# A lead image's words (short fields, kept by the database's max_length).
+IMAGE_ALT_LENGTH = 300
+IMAGE_CAPTION_LENGTH = 500
+IMAGE_CREDIT_LENGTH = 200
 
 
 @dataclass(frozen=True)

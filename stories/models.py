@@ -18,6 +18,7 @@ from taggit.managers import TaggableManager
 from factlen.db import count_related
 
 from . import limits
+from .images import LeadImage, LeadImageField
 from .markdown import citation_numbers, render_body_with_anchors
 from .partial_dates import PRECISIONS, PartialDate
 from .source_mix import SourceMix
@@ -131,6 +132,9 @@ class Topic(models.Model):
         return reverse("stories:topic", kwargs={"topic": self.slug})
 
 
+IMAGE_WORDS_REQUIRED = "A lead image needs its alt text, caption and credit."
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self, *, at=None):
         """Stories a reader may see: published, at a time that has come.
@@ -218,10 +222,17 @@ class StoryQuerySet(models.QuerySet):
         return self.select_related("topic").defer("search_vector").prefetch_related(*PAGE_ROWS)
 
 
+# A story's lead image, as cards and pages show it (stories.images).
+IMAGE_FIELDS = (
+    "image", "image_width", "image_height", "image_alt", "image_caption", "image_credit",
+    "image_renditions",
+)  # fmt: skip
+
 # The fields a story card shows (includes/story_card.html), and the time it is
 # kept rendered under (stories/templatetags/cards.py).
 CARD_FIELDS = (
     "title", "slug", "dek", "label", "published_at", "updated_at", "topic__name", "topic__slug",
+    *IMAGE_FIELDS,
 )  # fmt: skip
 
 
@@ -263,6 +274,40 @@ class Story(models.Model):
         help_text="Markdown. Cite source n with [n]; start a paragraph with “> ” for a pull "
         "quote; “## ” for a subheading.",
     )
+    image = LeadImageField(
+        "lead image",
+        upload_to="lead-images/",
+        max_length=200,
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+        help_text="Optional: a JPEG, PNG or WebP shown at the top of the story and on its "
+        "cards, and when the story is shared. Stored without its EXIF data (a photo's "
+        "location included).",
+    )
+    image_alt = models.CharField(
+        "alt text",
+        max_length=limits.IMAGE_ALT_LENGTH,
+        blank=True,
+        help_text="Required with an image: what it shows, for readers who cannot see it.",
+    )
+    image_caption = models.CharField(
+        "caption",
+        max_length=limits.IMAGE_CAPTION_LENGTH,
+        blank=True,
+        help_text="Required with an image: shown under it on the story page.",
+    )
+    image_credit = models.CharField(
+        "credit",
+        max_length=limits.IMAGE_CREDIT_LENGTH,
+        blank=True,
+        help_text="Required with an image: who made it, as in “Photo: A. Person / Agency”.",
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The renditions made for the image (stories.images.make_renditions), with
+    # the name of the file they were made from: stale ones are never shown.
+    image_renditions = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "published time",
@@ -337,6 +382,12 @@ class Story(models.Model):
                 name="published_story_has_time",
                 violation_error_message="A published story needs a published time.",
             ),
+            models.CheckConstraint(
+                condition=Q(image="")
+                | (~Q(image_alt="") & ~Q(image_caption="") & ~Q(image_credit="")),
+                name="story_image_described",
+                violation_error_message=IMAGE_WORDS_REQUIRED,
+            ),
         ]
 
     def __str__(self):
@@ -346,6 +397,14 @@ class Story(models.Model):
         return reverse("stories:story", kwargs={"topic": self.topic.slug, "slug": self.slug})
 
     def clean(self):
+        if self.image:
+            missing = {
+                name: "Required with a lead image."
+                for name in ("image_alt", "image_caption", "image_credit")
+                if not getattr(self, name).strip()
+            }
+            if missing:
+                raise ValidationError(missing)
         if self.status == self.Status.PUBLISHED and not self.published_at:
             raise ValidationError({"published_at": "A published story needs a published time."})
         if self.status == self.Status.WITHDRAWN and not self.withdrawn_reason.strip():
@@ -399,6 +458,11 @@ class Story(models.Model):
     def last_correction_at(self):
         """When the newest public note was added (from the prefetched notes)."""
         return max((c.created_at for c in self.corrections.all()), default=None)
+
+    @cached_property
+    def lead_image(self) -> LeadImage | None:
+        """The lead image as pages show it, or None."""
+        return LeadImage.of(self)
 
     @property
     def is_live(self):

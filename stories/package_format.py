@@ -12,7 +12,7 @@ said elsewhere too (the citation rule, reserved topic slugs).
 import datetime
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -48,14 +48,18 @@ FORMAT = SCHEMA["properties"]["format"]["const"]
 # a list) → (model, field). Import and export both go through it, so a key
 # that names a field differently (unknowns, n, at, published…) is renamed in
 # one place; a test holds the schema's lengths and choices to these fields.
-# A timeline date is two fields (the date, and how much of it is known), so
-# import and export write it by hand.
+# A timeline date is two fields (the date, and how much of it is known), and
+# an image's path names a file beside the package, so import and export
+# write them by hand.
 FIELDS = {
     "slug": (Story, "slug"),
     "title": (Story, "title"),
     "dek": (Story, "dek"),
     "label": (Story, "label"),
     "byline": (Story, "byline"),
+    "image.alt": (Story, "image_alt"),
+    "image.caption": (Story, "image_caption"),
+    "image.credit": (Story, "image_credit"),
     "topic.slug": (Topic, "slug"),
     "topic.name": (Topic, "name"),
     "topic.description": (Topic, "description"),
@@ -207,6 +211,16 @@ def parse_url(text: str) -> str:
     return url
 
 
+def parse_package_path(text: str) -> PurePosixPath:
+    """A relative path that stays inside the package's folder; ValueError if not."""
+    path = PurePosixPath(text)
+    if not text or "\\" in text or path.is_absolute() or ".." in path.parts:
+        raise ValueError(
+            f"{text!r} is not a relative path inside the package's folder (use images/photo.jpg)"
+        )
+    return path
+
+
 def _format(parse):
     def check(value) -> bool:
         if isinstance(value, str):  # another type gets the schema's type error
@@ -222,6 +236,7 @@ for _name, _parse in [
     ("date", parse_date),
     ("partial-date", PartialDate.parse),
     ("http-url", parse_url),
+    ("package-path", parse_package_path),
 ]:
     _FORMATS.checks(_name, raises=ValueError)(_format(_parse))
 _VALIDATOR = Draft202012Validator(SCHEMA, format_checker=_FORMATS)

@@ -7,17 +7,28 @@ keeps each key, and both directions here go through it. Import checks the
 whole package first and reports every problem with its path; nothing is
 written unless all of it is valid, and the story reaches its state through
 the workflow like any other step.
+
+A lead image travels as a file beside the package JSON (`image.path`,
+relative to the package's folder); it passes the same checks as an upload
+(stories.images) before anything is written.
 """
 
 import datetime
+import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import reversion
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 
 from sources.models import Outlet, Source
 
+from .images import checked_image, cleaned_upload
 from .models import (
     Citation,
     Correction,
@@ -35,6 +46,7 @@ from .package_format import (
     PackageInvalid,
     check_package,
     parse_date,
+    parse_package_path,
     parse_time,
     parse_url,
 )
@@ -43,7 +55,7 @@ from .publish_checks import RULE_LABELS
 from .signals import stories_changed
 from .workflow import IMPORT, TransitionRefused, perform
 
-__all__ = ["PackageInvalid", "export_package", "import_package"]
+__all__ = ["PackageInvalid", "export_files", "export_package", "import_package"]
 
 # Written only when they hold something, keeping packages short.
 OPTIONAL = {
@@ -146,9 +158,9 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)  # what was kept rather than overwritten
 
 
-@transaction.atomic
-@reversion.create_revision()
-def import_package(data, *, by=None, skip_checks: bool = False) -> ImportResult:
+def import_package(
+    data, *, by=None, skip_checks: bool = False, folder: Path | None = None
+) -> ImportResult:
     """Create or update (by slug) the story a package describes, all or nothing.
 
     The story reaches the package's state through the workflow
@@ -156,9 +168,53 @@ def import_package(data, *, by=None, skip_checks: bool = False) -> ImportResult:
     the publish checks, as in the admin, a withdrawn one gives its reason.
     `skip_checks` (for migrating old stories) publishes past failed checks,
     recorded in the story's history. `by` is the importing user, or None for
-    an operator running import_story.
+    an operator running import_story. `folder` is where the package was read
+    from: its image's path is relative to it (a package with an image needs one).
     """
     check_package(data)
+    image = _image(data, folder)
+    stored = []
+    try:
+        return _import(data, image=image, stored=stored, by=by, skip_checks=skip_checks)
+    except BaseException:
+        # The database rolled back; the file it would have named goes too.
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def _image(data: dict, folder: Path | None) -> File | None:
+    """The package's image file, checked as an upload is; PackageInvalid naming its path."""
+    if "image" not in data:
+        return None
+    given = data["image"]["path"]
+    if folder is None:
+        raise PackageInvalid(
+            [f"image.path: {given!r}: a package read from standard input cannot carry an image "
+             "file; import it from its file"]
+        )  # fmt: skip
+    folder = Path(folder).resolve()
+    path = (folder / parse_package_path(given)).resolve()
+    try:
+        if not path.is_relative_to(folder):
+            raise PackageInvalid([f"image.path: {given!r} leads outside the package's folder"])
+        size = path.stat().st_size
+        if size > settings.IMAGE_MAX_BYTES:
+            raise ValidationError(
+                f"The image is {size:,} bytes; the most is {settings.IMAGE_MAX_BYTES:,} bytes."
+            )
+        file = File(io.BytesIO(path.read_bytes()), name=path.name)
+        checked_image(file)
+    except OSError as exc:
+        raise PackageInvalid([f"image.path: {given!r} cannot be read ({exc.strerror})"]) from None
+    except ValidationError as refusal:
+        raise PackageInvalid([f"image.path: {given!r}: {m}" for m in refusal.messages]) from None
+    return file
+
+
+@transaction.atomic
+@reversion.create_revision()
+def _import(data, *, image, stored, by, skip_checks) -> ImportResult:
     if by is not None:
         reversion.set_user(by)
     topic = _topic(data["topic"])
@@ -169,6 +225,7 @@ def import_package(data, *, by=None, skip_checks: bool = False) -> ImportResult:
     state = {name: values.pop(name) for name in ("status", "published_at")}  # the workflow's
     for name, value in values.items():
         setattr(story, name, value)
+    _set_image(story, data, image)
     story.topic = topic
     # Lists are replaced whole: the package is the story's complete state. The
     # old rows go before the story is saved, so the revision never holds them.
@@ -176,6 +233,8 @@ def import_package(data, *, by=None, skip_checks: bool = False) -> ImportResult:
         for model in (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction):
             model.objects.filter(story=story).delete()
     story.save()
+    if image is not None:
+        stored.append(story.image.name)
     _add_inlines(story, data)
     notes = _cite(story, data)
     story = _move(story, **state, by=by, skip_checks=skip_checks)
@@ -186,6 +245,34 @@ def import_package(data, *, by=None, skip_checks: bool = False) -> ImportResult:
     # Rows were bulk-created, which sends no signals: counts, caches and search.
     stories_changed([story.pk])
     return ImportResult(story=story, created=created, notes=notes)
+
+
+def _set_image(story: Story, data: dict, image: File | None) -> None:
+    """The package's image and its words; none when it has none. The file is
+    cleaned and stored as the story is saved (stories.images.LeadImageField),
+    unless it is the very file the story already has."""
+    for name, value in _values("image", Story, data.get("image", {})).items():
+        setattr(story, name, value)
+    if image is None:
+        story.image = None
+        return
+    if story.image and _same_bytes(story.image, image):
+        return
+    story.image = image
+
+
+def _same_bytes(stored, image: File) -> bool:
+    """Whether the story's stored file is the package's picture already: the
+    very bytes (its own export, imported again) or what cleaning them stores
+    (the same package imported again), so the picture is not stored twice."""
+
+    try:
+        with stored.open("rb") as file:
+            kept = file.read()
+    except OSError:
+        return False
+    image.seek(0)
+    return kept == image.read() or kept == cleaned_upload(image).read()
 
 
 def _topic(item: dict) -> Topic:
@@ -314,12 +401,28 @@ def _move(story, *, status, published_at, by, skip_checks) -> Story:
 # Export.
 
 
+def image_path(story: Story) -> str:
+    """Where an exported package keeps the story's image: beside it, named for the story."""
+    return f"{story.slug}.{story.image.name.rsplit('.', 1)[-1]}"
+
+
+def export_files(story: Story) -> dict[str, bytes]:
+    """The files an exported package names (its image), by their path beside it."""
+    if not story.image:
+        return {}
+    with story.image.open("rb") as file:
+        return {image_path(story): file.read()}
+
+
 def export_package(story: Story) -> dict:
-    """The package for `story`; importing it elsewhere recreates the story."""
+    """The package for `story`; importing it elsewhere (with export_files beside
+    it) recreates the story."""
     sources = SCHEMA["properties"]["sources"]["items"]["properties"]
+    image = {"path": image_path(story), **_keys("image", Story, story)} if story.image else None
     package = {
         "format": FORMAT,
         **_keys("", Story, story),
+        **({"image": image} if image else {}),
         "topic": _keys("topic", Topic, story.topic),
         "tags": sorted(tag.name for tag in story.tags.all()),
         "key_points": _sentences("key_points", story.key_points.all()),

@@ -14,6 +14,7 @@ Writes that send no signals (bulk inserts by an import, link checks' bulk
 updates) call `stories_changed()` themselves.
 """
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
@@ -22,7 +23,8 @@ from sources.models import Outlet, Source
 from sources.signals import link_health
 
 from .counts import outlets_cited_by, recount_outlets, recount_topics
-from .deletion import forget_revisions
+from .deletion import forget_revisions, image_files
+from .images import delete_images
 from .models import (
     Citation,
     Correction,
@@ -81,7 +83,10 @@ def story_saved(sender, instance, created, raw=False, **kwargs):
 
 
 def story_deleted(sender, instance, **kwargs):
+    files = image_files(instance)  # before its revisions, which name some, are forgotten
     forget_revisions([instance.pk])
+    if files:
+        transaction.on_commit(lambda: delete_images(files))
     recount_topics({instance.topic_id})
     content_changed(scheduling=True)
 

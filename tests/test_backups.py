@@ -94,3 +94,18 @@ def test_restore_refuses_a_database_that_has_tables(newsroom_with_history, tmp_p
     with pytest.raises(CommandError, match="already has tables"):
         call_command("restore_db", str(backup))
     assert Story.objects.count() == 2
+
+
+def test_uploaded_media_is_backed_up_beside_the_dump(db, tmp_path):
+    import tarfile
+
+    from .factories import StoryFactory
+    from .images import with_image
+
+    story = with_image(StoryFactory())
+    backup = tmp_path / "factlen.dump"
+    call_command("backup_db", output=str(backup))
+    with tarfile.open(tmp_path / "factlen.media.tar.gz") as archive:
+        assert archive.getnames() == [story.image.name]
+        kept = archive.extractfile(story.image.name).read()
+    assert kept == story.image.open("rb").read()

@@ -112,3 +112,20 @@ def test_the_web_command_migrates_then_serves_with_the_worker_count_from_the_env
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_uploaded_media_is_one_volume_written_by_the_app_and_read_by_the_proxy(stack):
+    def mounts(service):
+        return {
+            (volume["source"], volume["target"]): volume.get("read_only", False)
+            for volume in stack[service].get("volumes", [])
+            if volume["type"] == "volume"
+        }
+
+    for service in ("web", "worker"):
+        assert mounts(service)[("media", "/app/media")] is False
+    assert mounts("proxy")[("media", "/srv/media")] is True
+    caddyfile = (settings.BASE_DIR / "Caddyfile").read_text()
+    assert "handle_path /media/*" in caddyfile
+    assert "root * /srv/media" in caddyfile
+    assert "X-Content-Type-Options nosniff" in caddyfile

@@ -14,3 +14,9 @@ def news_article_json_ld(context, story):
 def collection_page_json_ld(context, topic, stories):
     data = structured_data.collection_page(topic, stories, context["request"])
     return structured_data.json_ld(data)
+
+
+@register.filter
+def absolute_url(url, request):
+    """`url` (a path, or already absolute: media on a bucket) as an absolute URL."""
+    return request.build_absolute_uri(url)

@@ -9,9 +9,11 @@ from stories.package_format import _FORMATS, _PATTERN_WORDS, FIELDS, LIST_LIMITS
 
 # Keys no model field keeps as they are: the format's name, and a timeline date
 # (kept as a date and its precision: two fields, written by hand); which unknown
-# an answer is for, and the answering story's slug (a link, resolved by hand).
+# an answer is for, and the answering story's slug (a link, resolved by hand);
+# an image's path (a file beside the package, stored under a name of the site's).
 NOT_A_FIELD = {
     "format",
+    "image.path",
     "timeline[].date",
     "unknown_answers[].question",
     "unknown_answers[].answered_in",

@@ -344,3 +344,122 @@ def test_an_importing_user_needs_the_right_to_publish(writer):
     problems = problems_of(package_data(status="draft", published_at=None), by=writer)
     assert problems == ["You are not allowed to import a story package."]
     assert not Story.objects.exists()
+
+
+# Lead images travel as a file beside the package.
+
+
+def with_image(data, path="photo.jpg"):
+    data["image"] = {
+        "path": path,
+        "alt": "The wind farm's turbines at dusk",
+        "caption": "Turbines off the coast, seen from the harbour wall.",
+        "credit": "Photo: Factlen",
+    }
+    return data
+
+
+def test_a_package_image_beside_it_is_stored_cleaned_with_its_words(tmp_path):
+    from ..images import located_exif, picture
+
+    (tmp_path / "photo.jpg").write_bytes(picture(1200, 800, exif=located_exif(orientation=6)))
+    story = import_package(with_image(package_data()), folder=tmp_path).story
+    assert story.image.name.startswith("lead-images/")
+    assert (story.image_width, story.image_height) == (800, 1200)  # turned upright
+    assert story.image_alt == "The wind farm's turbines at dusk"
+    assert story.image_credit == "Photo: Factlen"
+    with story.image.open("rb") as file:
+        assert b"PhoneMaker" not in file.read()
+
+
+def test_a_package_with_an_image_round_trips_through_export_files(tmp_path):
+    from django.core.management import call_command
+
+    from ..images import picture
+
+    (tmp_path / "photo.jpg").write_bytes(picture(1200, 800))
+    story = import_package(with_image(package_data()), folder=tmp_path).story
+    out = tmp_path / "export"
+    call_command("export_story", story.slug, to=str(out))
+    first = (out / f"{story.slug}.json").read_text()
+    assert f'"path": "{story.slug}.jpg"' in first
+    before = export_package(story)
+    # Into another site: the story is gone, its package and image come back.
+    Story.objects.all().delete()
+    call_command("import_story", str(out / f"{story.slug}.json"))
+    again = Story.objects.get(slug=story.slug)
+    assert (again.image_width, again.image_height) == (1200, 800)
+    assert again.image_caption == "Turbines off the coast, seen from the harbour wall."
+    assert export_package(again) == before
+    # Imported again here, the same picture is not stored a second time.
+    call_command("import_story", str(out / f"{story.slug}.json"))
+    assert Story.objects.get(slug=story.slug).image.name == again.image.name
+
+
+def test_a_package_without_its_image_removes_the_storys_image(tmp_path):
+    from ..images import picture
+
+    (tmp_path / "photo.jpg").write_bytes(picture(600, 400))
+    import_package(with_image(package_data()), folder=tmp_path)
+    story = import_package(package_data()).story
+    assert not story.image
+    assert story.image_alt == story.image_caption == story.image_credit == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "expected"),
+    [
+        ("photo.jpg", b"<html>not a picture</html>", "'photo.jpg': The file is not an image"),
+        ("missing.jpg", None, "'missing.jpg' cannot be read"),
+        ("../photo.jpg", None, "'../photo.jpg' is not a relative path inside the package"),
+        ("/etc/passwd", None, "'/etc/passwd' is not a relative path inside the package"),
+    ],
+)
+def test_an_image_failing_its_checks_refuses_the_whole_import_naming_its_path(
+    tmp_path, path, content, expected
+):
+    if content is not None:
+        (tmp_path / path).write_bytes(content)
+    problems = problems_of(with_image(package_data(), path), folder=tmp_path)
+    assert len(problems) == 1
+    assert problems[0].startswith("image.path: ")
+    assert expected in problems[0]
+    assert_nothing_written()
+
+
+def test_an_image_over_the_pixel_limit_refuses_the_import(tmp_path, settings):
+    from ..images import picture
+
+    settings.IMAGE_MAX_PIXELS = 100_000
+    (tmp_path / "photo.jpg").write_bytes(picture(600, 400))
+    (problem,) = problems_of(with_image(package_data()), folder=tmp_path)
+    assert problem.startswith("image.path: 'photo.jpg': The image is 600 × 400 pixels")
+    assert_nothing_written()
+
+
+def test_a_symlink_out_of_the_package_folder_is_refused(tmp_path):
+    from ..images import picture
+
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(picture(600, 400))
+    folder = tmp_path / "package"
+    folder.mkdir()
+    (folder / "photo.jpg").symlink_to(outside)
+    (problem,) = problems_of(with_image(package_data()), folder=folder)
+    assert problem == "image.path: 'photo.jpg' leads outside the package's folder"
+
+
+def test_an_image_from_standard_input_is_refused_without_a_folder():
+    (problem,) = problems_of(with_image(package_data()))
+    assert "cannot carry an image file" in problem
+
+
+def test_a_failed_import_leaves_no_stored_image_behind(tmp_path, media_root):
+    from ..images import picture
+
+    (tmp_path / "photo.jpg").write_bytes(picture(600, 400))
+    data = with_image(package_data(status="published"))
+    data["viewpoints"] = []  # fails the publish checks, after the story is saved
+    problems_of(data, folder=tmp_path)
+    assert_nothing_written()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]

@@ -12,6 +12,9 @@ from stories.counts import scheduled_by_outlet
 from stories.models import Correction
 
 from ..factories import StoryFactory, TopicFactory, complete_story
+from ..images import picture, with_image
+
+PICTURE = picture(600, 400)
 
 # Queries for a page rendered from nothing (an empty cache). Every page reads the
 # content state (1) and, for its navigation, the topics and their scheduled stories (2).
@@ -43,6 +46,9 @@ def build_site(size):
     stories = [complete_story(size=size, topic=topic) for topic in topics for _ in range(size)]
     for story in stories[::2]:
         Correction.objects.create(story=story, text="A correction.")
+    # Lead images on every other story, the page's own among them: no query of their own.
+    for story in stories[::-2]:
+        with_image(story, PICTURE)
     return topics, stories
 
 

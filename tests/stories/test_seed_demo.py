@@ -49,11 +49,29 @@ def test_every_demo_story_page_renders(client):
         assert "cite-missing" not in response.content.decode(), story.slug
 
 
-def test_seeding_twice_changes_nothing():
+def test_seeding_twice_changes_nothing(media_root):
     seed()
     counts = (Story.objects.count(), Source.objects.count(), Topic.objects.count())
+    files = sorted(p for p in media_root.rglob("*") if p.is_file())
     seed()
     assert (Story.objects.count(), Source.objects.count(), Topic.objects.count()) == counts
+    # The demo pictures are not stored again.
+    assert sorted(p for p in media_root.rglob("*") if p.is_file()) == files
+
+
+def test_some_demo_stories_have_lead_images_with_their_words(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    illustrated = Story.objects.published().exclude(image="")
+    assert illustrated.count() >= 3
+    for story in illustrated:
+        assert story.image_alt and story.image_caption and story.image_credit
+        assert story.image_renditions["of"] == story.image.name
+        html = client.get(story.get_absolute_url()).text
+        assert '<figure class="lead-image">' in html
+        assert "image/webp" in html
 
 
 def test_admin_option_creates_a_superuser_with_a_stable_password(settings, tmp_path, client):

@@ -11,7 +11,8 @@ from stories.packages import PackageInvalid, import_package
 class Command(BaseCommand):
     help = (
         "Import story packages (JSON, format factlen.story/1). Each file is imported "
-        "whole or not at all; a story whose slug exists is updated in place."
+        "whole or not at all; a story whose slug exists is updated in place. A lead "
+        "image is read from beside the package file (image.path)."
     )
 
     # Django's own --skip-checks (system checks) would take the option's name.
@@ -33,7 +34,8 @@ class Command(BaseCommand):
         for name in files:
             try:
                 data = self.read(name)
-                result = import_package(data, skip_checks=skip_publish_checks)
+                folder = None if name == "-" else Path(name).resolve().parent
+                result = import_package(data, skip_checks=skip_publish_checks, folder=folder)
             except PackageInvalid as exc:
                 failed += 1
                 for problem in exc.problems:

@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 OutletDomain.objects.update_or_create(domain=domain, defaults={"outlet": outlet})
         files = sorted(PACKAGES.glob("*.json"))
         for path in files:
-            import_package(parse_package(path.read_bytes()))
+            import_package(parse_package(path.read_bytes()), folder=PACKAGES)
         self.stdout.write(
             f"Demo content: {len(outlets)} outlets and {len(files)} stories "
             f"loaded from {PACKAGES.parent}."
