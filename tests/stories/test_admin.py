@@ -498,3 +498,17 @@ def test_viewpoint_fields_say_where_the_reader_sees_them(editor_client):
     assert "Stance: one line in the strip at the top" in html
     assert "Summary: the bold sentence in “Viewpoints in depth”" in html
     assert "Key point (one sentence)" in html
+
+
+@pytest.mark.django_db
+def test_the_change_page_loads_the_scripts_of_every_inlines_widgets(editor_client, topic):
+    story = complete_story(size=2, topic=topic)
+    page = parse(editor_client.get(f"/admin/stories/story/{story.pk}/change/").content.decode())
+    scripts = [attribute(s, "src") for s in elements(page, "script") if attribute(s, "src")]
+    for needed in (
+        "admin/js/inlines",  # adding and removing rows
+        "admin/js/autocomplete",  # the source picker of each citation
+        "admin/js/admin/DateTimeShortcuts",  # a citation's access date
+        "adminsortable2/js/adminsortable2",  # dragging viewpoints, key points, questions
+    ):
+        assert any(needed in src for src in scripts), (needed, scripts)
