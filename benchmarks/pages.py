@@ -97,6 +97,7 @@ def admin_pages() -> list[Page]:
     """Every admin list with its search and filters, the forms, the history
     pages and every picker."""
     story = story_with_citations()
+    typical = typical_story()
     largest = largest_story()
     topic = busiest_topic()
     years = [d.year for d in Story.objects.published().dates("published_at", "year")]
@@ -174,6 +175,11 @@ def admin_pages() -> list[Page]:
             "a-story-change",
             f"story change form ({CHANGE_FORM_CITATIONS} citations)",
             change.format(story.pk),
+        ),
+        Page(
+            "a-story-change-typical",
+            f"story change form ({typical.cited} citations, typical)",
+            change.format(typical.pk),
         ),
         Page(
             "a-story-change-largest",

@@ -9,7 +9,7 @@ orders itself.)
 
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 
-from .pagination import EstimatedCountPaginator, LookaheadPaginator
+from .pagination import EstimatedCountPaginator, LookaheadPaginator, about
 
 SEARCH_RANK = "search_rank"
 
@@ -21,10 +21,23 @@ def is_picker(request) -> bool:
 
 
 class ArchiveChangeList(ChangeList):
+    # Whether result_count is an estimate (EstimatedCountPaginator): the
+    # list's templates then show `shown_count`, "about 22,000", not a number
+    # that reads as exact.
+    count_is_estimated = False
+
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
         deferred = getattr(self.model_admin, "list_deferred", ())
         return queryset.defer(*deferred) if deferred else queryset
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.count_is_estimated = getattr(self.paginator, "estimated", False)
+
+    @property
+    def shown_count(self) -> str:
+        return about(self.result_count) if self.count_is_estimated else str(self.result_count)
 
 
 def rank_first(request, found):
@@ -49,6 +62,14 @@ class ArchiveListMixin:
 
     def get_changelist(self, request, **kwargs):
         return ArchiveChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = getattr(response, "context_data", {}).get("cl")
+        if isinstance(cl, ArchiveChangeList) and cl.count_is_estimated:
+            # Django's "All 22014 selected", after "select all" across pages.
+            response.context_data["selection_note_all"] = f"All of {cl.shown_count} selected"
+        return response
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if is_picker(request):

@@ -54,6 +54,8 @@ class EstimatedCountPaginator(Paginator):
     """
 
     limit = EXACT_COUNT_LIMIT
+    # Whether `count` is an estimate (read it after count): lists say "about".
+    estimated = False
 
     @cached_property
     def count(self):
@@ -63,12 +65,21 @@ class EstimatedCountPaginator(Paginator):
         if not queryset.query.where:
             estimate = _table_estimate(queryset)
             if estimate > self.limit:
+                self.estimated = True
                 return estimate
         # Only as far as the limit: a filter matching half the table stops early.
         capped = queryset.order_by().values("pk")[: self.limit + 1].count()
         if capped <= self.limit:
             return capped
+        self.estimated = True
         return max(_planner_estimate(queryset), capped)
+
+
+def about(count: int) -> str:
+    """An estimated count as a reader should take it: "about 22,000" (two
+    significant figures; the estimate is rarely closer than that)."""
+    digits = len(str(abs(count)))
+    return f"about {round(count, 2 - digits if digits > 2 else 0):,}"
 
 
 def _table_estimate(queryset) -> int:

@@ -125,6 +125,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's default form renderer, writing its plainest widgets, labels and
+# error lists in Python: the same markup, without the template engine's cost.
+FORM_RENDERER = "factlen.form_rendering.QuickRenderer"
 
 # SQLite in a git-ignored folder unless DATABASE_URL says otherwise, e.g.
 # postgres://factlen:secret@127.0.0.1:5432/factlen (psycopg 3).

@@ -1,6 +1,7 @@
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect
@@ -46,6 +47,43 @@ class TopicAdmin(admin.ModelAdmin):
         return topic.story_count
 
 
+class RowsLoadedWithStory:
+    """An inline that shows the rows loaded with the story (the admin reads it
+    with Story.objects.for_page(), see StoryWorkflowAdmin.get_object) instead
+    of reading them again: a query fewer per inline on the change page.
+
+    Only to show the page: a save reads its rows as Django does, so the story
+    keeps them as saved while the formsets take the editor's input."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is None or request.method != "GET":
+            return formset
+        return type(formset.__name__, (LoadedRowsFormSet, formset), {})
+
+
+class LoadedRowsFormSet:
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            loaded = getattr(self.instance, "_prefetched_objects_cache", {})
+            rows = loaded.get(self.fk.remote_field.get_accessor_name())
+            # None: not loaded with the story; empty: the inline may not show them.
+            if rows is None or self.queryset.query.is_empty():
+                return super().get_queryset()
+            self._queryset = rows
+        return self._queryset
+
+
+class InlineMediaOnce(helpers.InlineAdminFormSet):
+    """An inline's scripts and styles from its formset alone. Django's adds up
+    those of every row too, though every row has the same widgets (as its
+    formset says): on a story of forty rows, some 8 ms for nothing new."""
+
+    @property
+    def media(self):
+        return self.opts.media + self.formset.media
+
+
 class LimitedInline:
     """Rows edited with the story, at most `limit.most` of them (stories.limits):
     the page offers no more, and a save with more is refused in the limit's words."""
@@ -76,7 +114,7 @@ class NewStoryRows:
 
 # Viewpoints, key points and open questions are put in order by dragging
 # (adminsortable2): their position field is hidden and kept by the drag.
-class ViewpointInline(LimitedInline, NewStoryRows, SortableStackedInline):
+class ViewpointInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, SortableStackedInline):
     model = Viewpoint
     limit = limits.ITEMS["viewpoints"]
     form = ViewpointForm
@@ -120,7 +158,7 @@ class ViewpointInline(LimitedInline, NewStoryRows, SortableStackedInline):
         return f"Changed since {viewpoint.signed_off_by_name} signed it off on {when}"
 
 
-class SentenceListInline(LimitedInline, NewStoryRows, SortableTabularInline):
+class SentenceListInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, SortableTabularInline):
     """A list of one-sentence items, with room to read each sentence whole."""
 
     fields = ["text"]
@@ -165,7 +203,7 @@ class OpenQuestionInline(SentenceListInline):
         return f"{question.answered_in} on {question.answered_on:%d %b %Y}"
 
 
-class TimelineEventInline(LimitedInline, NewStoryRows, admin.TabularInline):
+class TimelineEventInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, admin.TabularInline):
     model = TimelineEvent
     limit = limits.ITEMS["timeline_events"]
     form = TimelineEventForm
@@ -173,7 +211,9 @@ class TimelineEventInline(LimitedInline, NewStoryRows, admin.TabularInline):
     verbose_name_plural = "how we got here (timeline)"
 
 
-class CorrectionInline(LimitedInline, TimesInNewsroomZone, admin.StackedInline):
+class CorrectionInline(
+    RowsLoadedWithStory, LimitedInline, TimesInNewsroomZone, admin.StackedInline
+):
     model = Correction
     limit = limits.ITEMS["corrections"]
     extra = 0
@@ -197,7 +237,7 @@ class CitedSourceSelect(TolerantAutocompleteSelect):
         return [(None, options, 0)]
 
 
-class CitationInline(LimitedInline, NewStoryRows, admin.TabularInline):
+class CitationInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, admin.TabularInline):
     model = Citation
     limit = limits.ITEMS["citations"]
     formset = CitationFormSet
@@ -383,6 +423,13 @@ class StoryAdmin(
     @admin.display(description="live", boolean=True)
     def is_live(self, story):
         return story.is_live
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            if type(inline_formset) is helpers.InlineAdminFormSet:
+                inline_formset.__class__ = InlineMediaOnce
+        return inline_formsets
 
     def render_change_form(self, request, context, *args, **kwargs):
         # Marker problems are found by the citations formset, far down the page;

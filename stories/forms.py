@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from taggit.models import Tag
 
+from factlen.admin_widgets import ManyCheckboxes
 from factlen.times import in_zone
 
 from . import limits
@@ -101,7 +102,7 @@ class StoryForm(forms.ModelForm):
         label="Questions this story answers",
         queryset=OpenQuestion.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=ManyCheckboxes,
         help_text="Open questions of earlier stories in this topic. Ticked ones show "
         "“Answered <date> in <this story>” under the question.",
     )

@@ -3,12 +3,15 @@ rows counted only as far as a page needs, and as many queries whatever the
 archive holds."""
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from factlen.pagination import EstimatedCountPaginator
+from factlen.pagination import EstimatedCountPaginator, about
+from sources.models import Source
 
 from ..factories import OutletFactory, SourceFactory
+from ..html import elements, parse, text
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +151,47 @@ def test_a_short_list_is_counted_exactly(editor_client):
         SourceFactory()
     response = editor_client.get("/admin/sources/source/")
     assert response.context["cl"].result_count == 3
+    assert response.context["cl"].count_is_estimated is False
+    assert paginator_text(response) == "3 sources"
+
+
+def paginator_text(response) -> str:
+    return " ".join(
+        text(elements(parse(response.content.decode()), "p", class_="paginator")[0]).split()
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="estimates are PostgreSQL's")
+def test_an_estimated_count_is_shown_as_an_estimate_and_an_exact_one_as_exact(
+    editor_client, monkeypatch
+):
+    monkeypatch.setattr(EstimatedCountPaginator, "limit", 5)
+    outlet = OutletFactory()
+    for _ in range(12):
+        SourceFactory(outlet=outlet, title="Harbour headline")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sources_source")
+    whole = editor_client.get("/admin/sources/source/")
+    assert whole.context["cl"].count_is_estimated is True
+    assert paginator_text(whole) == "about 12 sources"
+    # Selecting every row across the pages says how many, as an estimate too.
+    monkeypatch.setattr(admin.site._registry[Source], "list_per_page", 5)
+    paged = editor_client.get("/admin/sources/source/")
+    assert "Select all sources (of about 12)" in text(parse(paged.content.decode()))
+    assert paged.context["selection_note_all"] == "All of about 12 selected"
+    monkeypatch.undo()
+    monkeypatch.setattr(EstimatedCountPaginator, "limit", 5)
+    searched = editor_client.get("/admin/sources/source/", {"q": "harbour"})
+    assert searched.context["cl"].count_is_estimated is True
+    assert "about " in text(elements(parse(searched.content.decode()), "span", class_="quiet")[0])
+    # Within the limit the count is exact, and shown so.
+    monkeypatch.setattr(EstimatedCountPaginator, "limit", 1000)
+    exact = editor_client.get("/admin/sources/source/")
+    assert exact.context["cl"].count_is_estimated is False
+    assert paginator_text(exact) == "12 sources"
+
+
+def test_estimates_are_rounded_to_two_figures():
+    assert about(21_614) == "about 22,000"
+    assert about(1_234) == "about 1,200"
+    assert about(98) == "about 98"
