@@ -35,6 +35,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("sources/", include("stories.outlet_urls")),
+    path("authors/", include("stories.author_urls")),
     path("newsletter/", include("newsletter.urls")),
     # Last: topic pages take every other first path segment.
     path("", include("stories.urls")),

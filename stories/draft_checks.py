@@ -9,8 +9,8 @@ runs the checks on the saved story: this only tells the editor sooner.
 
 from .publish_checks import run_checks
 
-TEXT_FIELDS = ["title", "dek", "why_it_matters", "label", "byline", "body"]
-INLINES = {"viewpoints", "key_points", "citations"}  # what the rules look at
+TEXT_FIELDS = ["title", "dek", "why_it_matters", "label", "body"]
+INLINES = {"story_authors", "viewpoints", "key_points", "citations"}  # what the rules look at
 
 
 class _Rows(list):

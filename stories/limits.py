@@ -18,6 +18,7 @@ CITATION_QUOTE_LENGTH = 2_000
 CORRECTION_LENGTH = 3_000
 WITHDRAWN_REASON_LENGTH = 3_000
 COMMENT_LENGTH = 3_000
+AUTHOR_BIO_LENGTH = 600
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ ITEMS = {
     "citations": ItemLimit("cited sources", 80),
     "corrections": ItemLimit("corrections and updates", 50),
     "tags": ItemLimit("tags", 20),
+    "story_authors": ItemLimit("authors", 8),
 }
 
 # A story package: its size as a file, and how deep its JSON may nest (the

@@ -14,3 +14,9 @@ def news_article_json_ld(context, story):
 def collection_page_json_ld(context, topic, stories):
     data = structured_data.collection_page(topic, stories, context["request"])
     return structured_data.json_ld(data)
+
+
+@register.simple_tag(takes_context=True)
+def profile_page_json_ld(context, author, stories):
+    data = structured_data.profile_page(author, stories, context["request"])
+    return structured_data.json_ld(data)
