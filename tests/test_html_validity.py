@@ -48,7 +48,10 @@ def public_pages(client):
     story = Story.objects.published().for_page().filter(citations__isnull=False).first()
     Correction.objects.create(story=story, text="An earlier version gave the wrong year.")
     outlet = story.citations.first().source.outlet
-    withdrawn = Story.objects.published().exclude(pk=story.pk).first()
+    # The demo story with two authors: a byline of several links.
+    paired = Story.objects.published().get(slug="offshore-wind-expansion-fishing-grounds")
+    author = paired.story_authors.first().author
+    withdrawn = Story.objects.published().exclude(pk__in=[story.pk, paired.pk]).first()
     Story.objects.filter(pk=withdrawn.pk).update(
         status=Story.Status.WITHDRAWN, withdrawn_reason="Its main source was retracted."
     )
@@ -65,6 +68,8 @@ def public_pages(client):
         "sources": "/sources/",
         "sources of a kind": f"/sources/?kind={outlet.kind}",
         "outlet": outlet.get_absolute_url(),
+        "author": author.get_absolute_url(),
+        "story with two authors": paired.get_absolute_url(),
         "corrections": "/corrections/",
         "newsletter sign-up": "/newsletter/subscribe/",
         "newsletter confirm": f"/newsletter/confirm/{confirm}/",
