@@ -153,6 +153,7 @@ def names_in_byline(byline: str) -> list[tuple[str, str]]:
 class AuthorQuerySet(models.QuerySet):
     def named(self, name: str, *, kind=None) -> "Author":
         """The author of this name, else a new one (saved) with a free slug."""
+        name = name[: Author._meta.get_field("name").max_length]
         found = self.filter(name=name).order_by("pk").first()
         if found is not None:
             return found
@@ -1051,7 +1052,7 @@ LIMITED_ROWS = {
 # whatever the story holds.
 PAGE_ROWS = (
     "tags",
-    models.Prefetch("story_authors", StoryAuthor.objects.select_related("author")),
+    bylines(),
     "viewpoints",
     "key_points",
     # Only the answering story's address and visibility, for "Answered … in …".

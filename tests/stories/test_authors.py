@@ -300,3 +300,10 @@ def test_the_demo_names_its_authors_and_one_story_has_two(client):
     assert len(paired) >= 1
     html = client.get(paired[0].get_absolute_url()).content.decode()
     assert len(byline_links(html)) == 2
+
+
+def test_an_older_package_byline_too_long_for_a_name_is_cut_to_fit():
+    data = package_data(byline="N" * 200)
+    del data["authors"]
+    (author,) = import_package(data).story.byline_authors
+    assert author.name == "N" * Author._meta.get_field("name").max_length
