@@ -36,6 +36,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("sources/", include("stories.outlet_urls")),
+    path("authors/", include("stories.author_urls")),
     path("newsletter/", include("newsletter.urls")),
 ]
 if settings.SERVE_MEDIA:

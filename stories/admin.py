@@ -18,12 +18,14 @@ from .admin_workflow import StoryWorkflowAdmin
 from .deletion import delete_stories
 from .forms import CitationFormSet, StoryForm, TimelineEventForm, ViewpointForm
 from .models import (
+    Author,
     Citation,
     Correction,
     KeyPoint,
     OpenQuestion,
     ReviewQueue,
     Story,
+    StoryAuthor,
     TimelineEvent,
     Topic,
     Transition,
@@ -84,6 +86,26 @@ class InlineMediaOnce(helpers.InlineAdminFormSet):
         return self.opts.media + self.formset.media
 
 
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "kind", "story_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "role"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "kind", "role", "bio", "website", "social"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_story_count()
+
+    @admin.display(description="stories", ordering="story_count")
+    def story_count(self, author):
+        return author.story_count
+
+    def view_on_site(self, author):
+        return author.get_absolute_url()
+
+
 class LimitedInline:
     """Rows edited with the story, at most `limit.most` of them (stories.limits):
     the page offers no more, and a save with more is refused in the limit's words."""
@@ -112,7 +134,7 @@ class NewStoryRows:
         return self.add_rows if obj is None else 0
 
 
-# Viewpoints, key points and open questions are put in order by dragging
+# The byline's authors, viewpoints, key points and open questions are put in order by dragging
 # (adminsortable2): their position field is hidden and kept by the drag.
 class ViewpointInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, SortableStackedInline):
     model = Viewpoint
@@ -221,11 +243,12 @@ class CorrectionInline(
     verbose_name_plural = "updates and corrections (public)"
 
 
-class CitedSourceSelect(TolerantAutocompleteSelect):
-    """The source autocomplete, naming each row's chosen source from the story's
-    citations, loaded with the story, instead of with two queries per row."""
+class ChosenNamesSelect(TolerantAutocompleteSelect):
+    """An autocomplete naming each row's choice from the rows loaded with the
+    story (`chosen`: id → name, set per page by the inline), instead of with
+    queries per row."""
 
-    chosen: dict[str, str] = {}  # source id → name, set per page by CitationInline
+    chosen: dict[str, str] = {}
 
     def optgroups(self, name, value, attr=None):
         picked = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
@@ -235,6 +258,12 @@ class CitedSourceSelect(TolerantAutocompleteSelect):
         for pk in picked:
             options.append(self.create_option(name, pk, self.chosen[pk], True, len(options)))
         return [(None, options, 0)]
+
+
+class CitedSourceSelect(ChosenNamesSelect):
+    """The source autocomplete; naming a source otherwise takes two queries a row."""
+
+    chosen: dict[str, str] = {}  # source id → name, set per page by CitationInline
 
 
 class CitationInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, admin.TabularInline):
@@ -264,6 +293,36 @@ class CitationInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, admin.Tab
         return formset
 
 
+class BylineAuthorSelect(ChosenNamesSelect):
+    chosen: dict[str, str] = {}  # author id → name, set per page by StoryAuthorInline
+
+
+class StoryAuthorInline(LimitedInline, NewStoryRows, SortableTabularInline):
+    """The byline: at least one author to publish (publish_checks), in the
+    order readers see them, put in order by dragging."""
+
+    model = StoryAuthor
+    limit = limits.ITEMS["story_authors"]
+    add_rows = 1
+    fields = ["author"]
+    autocomplete_fields = ["author"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "author":
+            kwargs["widget"] = BylineAuthorSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            select = formset.form.base_fields["author"].widget.widget
+            select.chosen = {str(row.author_id): str(row.author) for row in obj.story_authors.all()}
+        return formset
+
+
 @admin.register(Story)
 class StoryAdmin(
     SortableAdminBase, ArchiveListMixin, TimesInNewsroomZone, StoryWorkflowAdmin, VersionAdmin
@@ -275,11 +334,12 @@ class StoryAdmin(
     list_filter = ["status", "topic", "tags"]
     list_select_related = ["topic"]
     # On SQLite; PostgreSQL searches the story's search vector (get_search_results).
-    search_fields = ["title", "slug", "dek", "body", "byline", "label"]
+    search_fields = ["title", "slug", "dek", "body", "label"]
     list_deferred = ("dek", "body", "why_it_matters", "withdrawn_reason", "search_vector")
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
     inlines = [
+        StoryAuthorInline,
         ViewpointInline,
         KeyPointInline,
         TimelineEventInline,
@@ -296,7 +356,6 @@ class StoryAdmin(
                     "slug",
                     "dek",
                     ("topic", "label"),
-                    "byline",
                     "tags",
                     "opened_version",
                 ]

@@ -45,6 +45,12 @@ class StoryWorkflowAdmin:
             )
 
         return [
+            # Before the object's own addresses, which would take "add" for an id.
+            path(
+                "add/checks/",
+                self.admin_site.admin_view(self.add_checks_view),
+                name="stories_story_add_checks",
+            ),
             view("history/compare/", self.compare_view, "compare"),
             view("history/<int:version_id>/restore/", self.restore_view, "restore"),
             view("share/", self.share_view, "share"),
@@ -76,6 +82,10 @@ class StoryWorkflowAdmin:
             context.update(self.workflow_context(request, obj))
             if request.method == "GET":
                 self.warn_of_broken_links(request, obj)
+        elif add:
+            # A new story has no state or history yet, only the checks it will
+            # need to pass: as it stands empty, then as the editor types.
+            context["add_checks"] = check_posted(Story(owner=request.user), {}, {})
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def workflow_context(self, request, story):
@@ -122,8 +132,20 @@ class StoryWorkflowAdmin:
             raise Http404("No such story.")
         if request.method != "POST" or not self.has_change_permission(request, story):
             raise PermissionDenied
+        return self._posted_checks(request, story)
+
+    def add_checks_view(self, request):
+        """The publish checks on the add form as typed (JSON): nothing is saved."""
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        # As the save would make it: the writer who adds a story owns it.
+        return self._posted_checks(request, Story(owner=request.user))
+
+    def _posted_checks(self, request, story):
         formsets = {}
-        for formset_class, inline in self.get_formsets_with_inlines(request, story):
+        # A new story is no object yet to the inlines (as on the add page).
+        obj = story if story.pk else None
+        for formset_class, inline in self.get_formsets_with_inlines(request, obj):
             prefix = formset_class.get_default_prefix()
             formsets[prefix] = formset_class(
                 data=request.POST,

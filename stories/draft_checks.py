@@ -9,8 +9,9 @@ runs the checks on the saved story: this only tells the editor sooner.
 
 from .publish_checks import run_checks
 
-TEXT_FIELDS = ["title", "dek", "why_it_matters", "label", "byline", "body"]
-INLINES = {"viewpoints", "key_points", "citations"}  # what the rules look at
+TEXT_FIELDS = ["title", "dek", "why_it_matters", "label", "body"]
+# What the rules look at; a new story has no saved rows to fall back on.
+INLINES = {"story_authors", "viewpoints", "key_points", "citations", "timeline_events"}
 
 
 class _Rows(list):
@@ -53,6 +54,8 @@ def check_posted(story, data, formsets) -> list[dict]:
     topic = data.get("topic", "")
     story.topic_id = int(topic) if str(topic).isdigit() else None
     rows = {prefix: _posted_rows(fs) for prefix, fs in formsets.items() if prefix in INLINES}
+    if story.pk is None:  # no saved rows: what is not posted is not there
+        rows = {prefix: rows.get(prefix, []) for prefix in INLINES}
     return [
         {"rule": r.rule, "label": r.label, "passed": r.passed, "problems": r.problems}
         for r in run_checks(UnsavedStory(story, rows))

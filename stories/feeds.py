@@ -46,7 +46,7 @@ class LatestStoriesFeed(Feed):
         return escape(story.dek)
 
     def item_author_name(self, story):
-        return story.byline
+        return story.byline_names or None
 
     def item_pubdate(self, story):
         return whole_seconds(story.published_at)

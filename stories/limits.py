@@ -22,6 +22,7 @@ COMMENT_LENGTH = 3_000
 IMAGE_ALT_LENGTH = 300
 IMAGE_CAPTION_LENGTH = 500
 IMAGE_CREDIT_LENGTH = 200
+AUTHOR_BIO_LENGTH = 600
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ ITEMS = {
     "citations": ItemLimit("cited sources", 80),
     "corrections": ItemLimit("corrections and updates", 50),
     "tags": ItemLimit("tags", 20),
+    "story_authors": ItemLimit("authors", 8),
 }
 
 # A story package: its size as a file, and how deep its JSON may nest (the

@@ -1,5 +1,6 @@
 import datetime
 import hashlib
+import re
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -13,6 +14,7 @@ from django.db.models.functions import Length, RowNumber, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
 from factlen.db import count_related
@@ -30,6 +32,7 @@ RESERVED_TOPIC_SLUGS = frozenset(
         "about", "accounts", "admin", "api", "corrections", "feeds", "favicon.ico",
         "media", "newsletter", "preview", "robots.txt", "search", "sitemap.xml",
         "sitemap-news.xml", "sitemaps", "sources", "static", "stories", "tags", "topics",
+        "authors",
     }
 )  # fmt: skip
 
@@ -133,6 +136,107 @@ class Topic(models.Model):
 
 
 IMAGE_WORDS_REQUIRED = "A lead image needs its alt text, caption and credit."
+_BYLINE_SEPARATORS = re.compile(r",\s*|\s+and\s+|\s*&\s*")
+
+
+def names_in_byline(byline: str) -> list[tuple[str, str]]:
+    """(name, kind) of each author a byline written as text names, in order:
+    "A, B and C" names three people; a byline starting with the site's name
+    ("Factlen Editorial Team") is one desk."""
+    byline = " ".join(byline.split())
+    if not byline:
+        return []
+    if byline.startswith(settings.SITE_NAME):
+        return [(byline, Author.Kind.DESK)]
+    names = [name.strip() for name in _BYLINE_SEPARATORS.split(byline)]
+    return list(dict.fromkeys((name, Author.Kind.PERSON) for name in names if name))
+
+
+class AuthorQuerySet(models.QuerySet):
+    def named(self, name: str, *, kind=None) -> "Author":
+        """The author of this name, else a new one (saved) with a free slug."""
+        name = name[: Author._meta.get_field("name").max_length]
+        found = self.filter(name=name).order_by("pk").first()
+        if found is not None:
+            return found
+        base = (slugify(name) or "author")[:70]
+        taken = set(self.filter(slug__startswith=base).values_list("slug", flat=True))
+        slug = next(
+            candidate
+            for candidate in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3)))
+            if candidate not in taken
+        )
+        return self.create(name=name, slug=slug, kind=kind or Author.Kind.PERSON)
+
+    def with_live_stories(self, *, at=None):
+        """Authors of at least one live story: those with a public page."""
+        bylines = StoryAuthor.objects.filter(story__in=Story.objects.published(at=at))
+        return self.filter(pk__in=bylines.values("author"))
+
+    def with_story_count(self):
+        """Each author with `story_count`: the stories naming them, any state."""
+        return self.annotate(story_count=count_related(StoryAuthor.objects.all(), "author"))
+
+
+class Author(models.Model):
+    """Who a byline names: a person, or a desk writing as the newsroom."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        DESK = "desk", "Desk or organisation"
+
+    name = models.CharField(max_length=120, help_text="As the byline shows it: “Mara Okafor”.")
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="The author page's address, as in /authors/this-slug/.",
+    )
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind,
+        default=Kind.PERSON,
+        help_text="A desk (“Factlen Editorial Team”) is described to search engines as an "
+        "organisation, a person as a person.",
+    )
+    role = models.CharField(
+        max_length=120, blank=True, help_text="Optional: “Energy correspondent”."
+    )
+    bio = models.TextField(
+        blank=True,
+        **bounded(limits.AUTHOR_BIO_LENGTH),
+        help_text="A few sentences for the author page: beat, background, how to reach them.",
+    )
+    website = models.URLField(max_length=500, blank=True, help_text="Optional: a web page.")
+    social = models.URLField(
+        "social profile",
+        max_length=500,
+        blank=True,
+        help_text="Optional: the address of a social media profile.",
+    )
+
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("authors:author", kwargs={"slug": self.slug})
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == self.Kind.PERSON
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(label, URL) of the links the author page shows."""
+        return [
+            (label, url)
+            for label, url in (("Website", self.website), ("Social profile", self.social))
+            if url
+        ]
 
 
 class StoryQuerySet(models.QuerySet):
@@ -183,12 +287,12 @@ class StoryQuerySet(models.QuerySet):
         return self.select_related("topic").only(*CARD_FIELDS).with_source_count().newest_first()
 
     def for_feed(self):
-        """What a feed item carries: a card's fields, byline, update time and tags."""
+        """What a feed item carries: a card's fields, authors, update time and tags."""
         return (
             self.select_related("topic")
-            .only(*CARD_FIELDS, "byline", "updated_at")
+            .only(*CARD_FIELDS, "updated_at")
             # As a list: taggit's manager builds a new query object per access.
-            .prefetch_related(models.Prefetch("tags", to_attr="tag_list"))
+            .prefetch_related(models.Prefetch("tags", to_attr="tag_list"), bylines())
             .newest_first()
         )
 
@@ -262,7 +366,19 @@ class Story(models.Model):
     tags = TaggableManager(
         blank=True, help_text="Comma-separated keywords for finding and grouping stories."
     )
-    byline = models.CharField(max_length=200, default="Factlen Editorial Team")
+    # The byline as text, from before stories had authors: the data migration
+    # made authors of it (stories 0022). Nothing shows it any more; kept until
+    # a later migration drops it.
+    byline = models.CharField(
+        max_length=200, default="Factlen Editorial Team", blank=True, editable=False
+    )
+    authors = models.ManyToManyField(
+        Author,
+        through="StoryAuthor",
+        related_name="stories",
+        blank=True,
+        help_text="Who the byline names, in its order.",
+    )
     why_it_matters = models.TextField(
         blank=True,
         **bounded(limits.WHY_IT_MATTERS_LENGTH),
@@ -455,6 +571,19 @@ class Story(models.Model):
         return problems
 
     @property
+    def byline_authors(self) -> list["Author"]:
+        """The authors in byline order (prefetch them with `bylines()`)."""
+        return [row.author for row in self.story_authors.all()]
+
+    @property
+    def byline_names(self) -> str:
+        """“A”, “A and B”, “A, B and C”: the byline as plain text."""
+        names = [author.name for author in self.byline_authors]
+        return (
+            " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+        )
+
+    @property
     def last_correction_at(self):
         """When the newest public note was added (from the prefetched notes)."""
         return max((c.created_at for c in self.corrections.all()), default=None)
@@ -511,6 +640,35 @@ class ReviewQueue(Story):
         proxy = True
         verbose_name = "story in review"
         verbose_name_plural = "review queue"
+
+
+class StoryAuthor(models.Model):
+    """One name in a story's byline, in the byline's order."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="story_authors")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "author"
+        verbose_name_plural = "authors (the byline, in order)"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "author"],
+                name="author_once_per_story",
+                violation_error_message="Each author is named once in a byline.",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.author)
+
+
+def bylines():
+    """The prefetch of a story's authors in byline order: one query for any
+    number of stories and authors."""
+    return models.Prefetch("story_authors", StoryAuthor.objects.select_related("author"))
 
 
 class StoryItem(models.Model):
@@ -959,12 +1117,14 @@ LIMITED_ROWS = {
     "open_questions": OpenQuestion,
     "citations": Citation,
     "corrections": Correction,
+    "story_authors": StoryAuthor,
 }
 
 # What the story page shows with a story, as prefetches: the page's queries,
 # whatever the story holds.
 PAGE_ROWS = (
     "tags",
+    bylines(),
     "viewpoints",
     "key_points",
     # Only the answering story's address and visibility, for "Answered … in …".

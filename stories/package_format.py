@@ -26,6 +26,7 @@ from sources.normalize import InvalidURL, normalize_url
 from . import limits
 from .citations import citation_problems
 from .models import (
+    Author,
     Citation,
     Correction,
     KeyPoint,
@@ -60,6 +61,9 @@ FIELDS = {
     "image.alt": (Story, "image_alt"),
     "image.caption": (Story, "image_caption"),
     "image.credit": (Story, "image_credit"),
+    "authors[].slug": (Author, "slug"),
+    "authors[].name": (Author, "name"),
+    "authors[].kind": (Author, "kind"),
     "topic.slug": (Topic, "slug"),
     "topic.name": (Topic, "name"),
     "topic.description": (Topic, "description"),
@@ -101,6 +105,7 @@ FIELDS = {
 
 # Each list of the package and the limit on its rows (stories.limits).
 LIST_LIMITS = {
+    "authors": limits.ITEMS["story_authors"],
     "tags": limits.ITEMS["tags"],
     "key_points": limits.ITEMS["key_points"],
     "viewpoints": limits.ITEMS["viewpoints"],
@@ -401,7 +406,22 @@ def _cross_field_problems(data) -> list:
         *_slug_problems(data),
         *_topic_problems(data),
         *_citation_problems(data),
+        *_author_problems(data),
     ]
+
+
+def _author_problems(data):
+    authors = data.get("authors", [])
+    if not isinstance(authors, list):
+        return
+    seen = set()
+    for i, item in enumerate(authors):
+        slug = item.get("slug") if isinstance(item, dict) else None
+        if not isinstance(slug, str):
+            continue  # the schema says what is wrong with it
+        if slug in seen:
+            yield ("authors", i, "slug"), f"{slug!r} is named twice: each author once"
+        seen.add(slug)
 
 
 def _state_problems(data):

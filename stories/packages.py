@@ -30,14 +30,17 @@ from sources.models import Outlet, Source
 
 from .images import checked_image, cleaned_upload
 from .models import (
+    Author,
     Citation,
     Correction,
     KeyPoint,
     OpenQuestion,
     Story,
+    StoryAuthor,
     TimelineEvent,
     Topic,
     Viewpoint,
+    names_in_byline,
 )
 from .package_format import (
     FIELDS,
@@ -72,6 +75,8 @@ OPTIONAL = {
     "corrections[].paragraph",
     "corrections[].source",
 }
+# Read from older packages (their authors, as text), never written.
+NOT_EXPORTED = {"byline"}
 SKIP_CHECKS_REASON = "imported with import_story --skip-checks"
 
 
@@ -230,13 +235,16 @@ def _import(data, *, image, stored, by, skip_checks) -> ImportResult:
     # Lists are replaced whole: the package is the story's complete state. The
     # old rows go before the story is saved, so the revision never holds them.
     if not created:
-        for model in (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction):
+        for model in (
+            StoryAuthor, Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction,
+        ):  # fmt: skip
             model.objects.filter(story=story).delete()
     story.save()
     if image is not None:
         stored.append(story.image.name)
+    notes = _name_authors(story, data)
     _add_inlines(story, data)
-    notes = _cite(story, data)
+    notes += _cite(story, data)
     story = _move(story, **state, by=by, skip_checks=skip_checks)
     # After the workflow step, whose own comment would otherwise name this revision.
     reversion.set_comment("Imported from a story package")
@@ -285,6 +293,33 @@ def _topic(item: dict) -> Topic:
     if clash:
         raise PackageInvalid([f"topic.name: {clash.name!r} already names the topic {clash.slug!r}"])
     return Topic.objects.create(**values)
+
+
+def _name_authors(story: Story, data: dict) -> list[str]:
+    """The byline: each author matched by slug (keeping their name and profile)
+    or created; an older package's byline text matched by name. Notes on what
+    differs."""
+    notes, authors = [], []
+    if "authors" not in data:
+        authors = [
+            Author.objects.named(name, kind=kind) for name, kind in names_in_byline(story.byline)
+        ]
+    for i, item in enumerate(data.get("authors", [])):
+        values = _values("authors[]", Author, item)
+        author = Author.objects.filter(slug=values["slug"]).first()
+        if author is None:
+            author = Author.objects.create(**values)
+        elif author.name != values["name"]:
+            notes.append(
+                f"authors[{i}].name: the existing author {author.slug!r} keeps the name "
+                f"{author.name!r} (the package says {values['name']!r}); edit it in the admin "
+                "to change it"
+            )
+        authors.append(author)
+    StoryAuthor.objects.bulk_create(
+        StoryAuthor(story=story, author=author, position=i) for i, author in enumerate(authors)
+    )
+    return notes
 
 
 def _add_inlines(story: Story, data: dict) -> None:
@@ -421,8 +456,9 @@ def export_package(story: Story) -> dict:
     image = {"path": image_path(story), **_keys("image", Story, story)} if story.image else None
     package = {
         "format": FORMAT,
-        **_keys("", Story, story),
+        **{key: value for key, value in _keys("", Story, story).items() if key not in NOT_EXPORTED},
         **({"image": image} if image else {}),
+        "authors": [_keys("authors[]", Author, a) for a in story.byline_authors],
         "topic": _keys("topic", Topic, story.topic),
         "tags": sorted(tag.name for tag in story.tags.all()),
         "key_points": _sentences("key_points", story.key_points.all()),

@@ -32,12 +32,17 @@ def _required_fields(story):
         "dek": "dek",
         "why_it_matters": "why it matters",
         "label": "label",
-        "byline": "byline",
     }
     missing = [label for name, label in names.items() if not getattr(story, name, "").strip()]
     if not story.topic_id:
         missing.append("topic")
     return [f"Missing: {', '.join(missing)}."] if missing else []
+
+
+def _authors(story):
+    if not list(story.story_authors.all()):
+        return ["Name at least one author: readers see who wrote the story."]
+    return []
 
 
 def _viewpoints(story):
@@ -138,7 +143,8 @@ def _sources(story):
 
 
 RULES = [
-    ("required_fields", "Title, dek, why it matters, topic, label and byline", _required_fields),
+    ("required_fields", "Title, dek, why it matters, topic and label", _required_fields),
+    ("authors", "At least one author", _authors),
     ("viewpoints", f"At least {MIN_VIEWPOINTS} complete viewpoints", _viewpoints),
     (
         "viewpoint_sign_offs",

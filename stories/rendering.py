@@ -29,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from factlen.caching import cached_for_version, code_version
 
-from .models import PAGE_ROWS, Story, live_topics
+from .models import PAGE_ROWS, Story, bylines, live_topics
 
 FRONT_PAGE_STORIES_PER_TOPIC = 4
 
@@ -95,6 +95,8 @@ def _front_page_context() -> dict:
     newest = stories.exclude(pk=getattr(lead, "pk", None)).newest_per_topic(
         FRONT_PAGE_STORIES_PER_TOPIC, [topic.pk for topic in topics]
     )
+    # Every card names its authors: theirs in one query, not one per section.
+    prefetch_related_objects([*newest, *([lead] if lead else [])], bylines())
     sections = []
     for topic in topics:
         cards = [story for story in newest if story.topic_id == topic.pk]

@@ -17,7 +17,16 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from reversion.models import Version
 
-from .models import Citation, Correction, KeyPoint, OpenQuestion, Story, TimelineEvent, Viewpoint
+from .models import (
+    Citation,
+    Correction,
+    KeyPoint,
+    OpenQuestion,
+    Story,
+    StoryAuthor,
+    TimelineEvent,
+    Viewpoint,
+)
 
 INLINES = {
     "viewpoints": Viewpoint,
@@ -26,6 +35,7 @@ INLINES = {
     "timeline_events": TimelineEvent,
     "citations": Citation,
     "corrections": Correction,
+    "story_authors": StoryAuthor,
 }
 # Bookkeeping that changes on every save and says nothing to an editor.
 IGNORED_FIELDS = {"id", "version", "updated_at", "created_at", "search_vector", "last_edited_by"}

@@ -21,6 +21,8 @@ WRITER_PERMISSIONS = {
         "add_timelineevent", "change_timelineevent", "delete_timelineevent",
         "view_timelineevent",
         "add_citation", "change_citation", "delete_citation", "view_citation",
+        "add_storyauthor", "change_storyauthor", "delete_storyauthor", "view_storyauthor",
+        "view_author",
         "view_topic", "view_correction", "view_transition",
     ],
     "sources": ["add_source", "view_source", "view_outlet"],

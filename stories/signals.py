@@ -1,8 +1,8 @@
 """What a change means for readers' pages.
 
 Any save or delete of a story, of a row shown with it (viewpoints, key
-points, events, questions, citations, corrections, tags), of a source, an
-outlet or a topic:
+points, events, questions, citations, corrections, tags, bylines), of a
+source, an outlet, an author or a topic:
 
 - touches the stories it shows on (`updated_at`): the key their rendered
   article is kept under, and the time feeds and sitemaps report;
@@ -26,17 +26,21 @@ from .counts import outlets_cited_by, recount_outlets, recount_topics
 from .deletion import forget_revisions, image_files
 from .images import delete_images
 from .models import (
+    Author,
     Citation,
     Correction,
     KeyPoint,
     OpenQuestion,
     Story,
+    StoryAuthor,
     TimelineEvent,
     Topic,
     Viewpoint,
 )
 
-STORY_ROWS = (Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction)
+STORY_ROWS = (
+    Viewpoint, KeyPoint, OpenQuestion, TimelineEvent, Citation, Correction, StoryAuthor,
+)  # fmt: skip
 
 
 def touch_stories(story_ids) -> None:
@@ -153,6 +157,14 @@ def outlet_saved(sender, instance, raw=False, **kwargs):
     content_changed()
 
 
+def author_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    # Their bylines show the name, and link to the author page by its slug.
+    Story.objects.filter(story_authors__author=instance).update(updated_at=timezone.now())
+    content_changed()
+
+
 def anything_deleted(sender, instance, **kwargs):
     content_changed()
 
@@ -188,7 +200,8 @@ def connect() -> None:
     pre_save.connect(source_will_save, sender=Source, dispatch_uid="source-will-save")
     post_save.connect(source_saved, sender=Source, dispatch_uid="source-saved")
     post_save.connect(outlet_saved, sender=Outlet, dispatch_uid="outlet-saved")
-    for model in (Topic, Source, Outlet):
+    post_save.connect(author_saved, sender=Author, dispatch_uid="author-saved")
+    for model in (Topic, Source, Outlet, Author):
         post_delete.connect(
             anything_deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}"
         )

@@ -22,7 +22,7 @@ from factlen.times import machine_time, whole_seconds
 from sources.models import Outlet
 
 from .counts import scheduled_by_outlet
-from .models import Story, live_topics
+from .models import Author, Story, live_topics
 
 # Addresses per sitemap page (the protocol allows 50,000; smaller pages are
 # quick to build and to fetch).
@@ -118,7 +118,27 @@ class OutletSitemap(Sitemap):
         return [(path(slug=outlet.slug), None) for outlet in items]
 
 
-SITEMAPS = {"stories": StorySitemap, "topics": TopicSitemap, "sources": OutletSitemap}
+class AuthorSitemap(Sitemap):
+    """Authors of live stories: their pages list those stories."""
+
+    changefreq = "weekly"
+    priority = 0.3
+    limit = SITEMAP_PAGE_SIZE
+
+    def items(self):
+        return Author.objects.with_live_stories().order_by("slug").values_list("slug", flat=True)
+
+    def rows(self, items):
+        path = _path_filler("authors:author", "slug")
+        return [(path(slug=slug), None) for slug in items]
+
+
+SITEMAPS = {
+    "stories": StorySitemap,
+    "topics": TopicSitemap,
+    "sources": OutletSitemap,
+    "authors": AuthorSitemap,
+}
 
 
 @public_page

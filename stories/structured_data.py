@@ -1,7 +1,6 @@
 """schema.org data for search engines, built as Python data and serialised once."""
 
 import json
-import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -30,14 +29,35 @@ def publisher(request) -> dict:
     }
 
 
-def authors(byline: str, request) -> list[dict]:
-    """Who wrote it: the newsroom itself (a byline starting with the site's
-    name, as the default "Factlen Editorial Team" does) as an Organization with
-    our address; otherwise each person the byline names ("A, B and C")."""
-    if byline.startswith(settings.SITE_NAME):
-        return [{"@type": "Organization", "name": byline, "url": request.build_absolute_uri("/")}]
-    names = re.split(r",\s*|\s+and\s+|\s*&\s*", byline)
-    return [{"@type": "Person", "name": name.strip()} for name in names if name.strip()]
+def author(author, request, *, full=False) -> dict:
+    """A byline's author: a person as a `Person`, a desk as an `Organization`,
+    each with the address of their author page. `full` adds what the author
+    page says of them."""
+    data = {
+        "@type": "Person" if author.is_person else "Organization",
+        "name": author.name,
+        "url": request.build_absolute_uri(author.get_absolute_url()),
+    }
+    if full:
+        if author.role and author.is_person:
+            data["jobTitle"] = author.role
+        if author.bio:
+            data["description"] = author.bio
+        if author.links:
+            data["sameAs"] = [url for _, url in author.links]
+    return data
+
+
+def authors(story, request) -> list[dict]:
+    """Who wrote it, in byline order; a story with no author named is the newsroom's."""
+    named = [author(a, request) for a in story.byline_authors]
+    return named or [
+        {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": request.build_absolute_uri("/"),
+        }
+    ]
 
 
 def images(story, request) -> list:
@@ -82,7 +102,7 @@ def news_article(story, request) -> dict:
         "image": images(story, request),
         "datePublished": machine_time(story.published_at),
         "dateModified": machine_time(story.updated_at),
-        "author": authors(story.byline, request),
+        "author": authors(story, request),
         "publisher": publisher(request),
         "articleSection": story.topic.name,
         "keywords": keywords([story.label, *sorted(tag.name for tag in story.tags.all())]),
@@ -118,4 +138,23 @@ def collection_page(topic, stories, request) -> dict:
                 for i, story in enumerate(stories, start=1)
             ],
         },
+    }
+
+
+def profile_page(person, stories, request) -> dict:
+    """The author page: the author, and the stories the page lists."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "url": request.build_absolute_uri(person.get_absolute_url()),
+        "mainEntity": author(person, request, full=True),
+        "hasPart": [
+            {
+                "@type": "NewsArticle",
+                "headline": story.title,
+                "url": request.build_absolute_uri(story.get_absolute_url()),
+                "datePublished": machine_time(story.published_at),
+            }
+            for story in stories
+        ],
     }

@@ -6,7 +6,17 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from sources.models import Outlet, Source
-from stories.models import Citation, KeyPoint, OpenQuestion, Story, TimelineEvent, Topic, Viewpoint
+from stories.models import (
+    Author,
+    Citation,
+    KeyPoint,
+    OpenQuestion,
+    Story,
+    StoryAuthor,
+    TimelineEvent,
+    Topic,
+    Viewpoint,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -56,6 +66,24 @@ class SourceFactory(factory.django.DjangoModelFactory):
     url = factory.Sequence(lambda n: f"https://news{n}.example/articles/{n}")
 
 
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Reporter {n}")
+    slug = factory.Sequence(lambda n: f"reporter-{n}")
+    role = "Reporter"
+    bio = "Covers the city."
+
+
+def byline(story, *authors):
+    """Name `authors` (made if not given) in `story`'s byline, in order."""
+    for position, author in enumerate(authors or [AuthorFactory()]):
+        StoryAuthor.objects.create(story=story, author=author, position=position)
+    return story
+
+
 class StoryFactory(factory.django.DjangoModelFactory):
     """A published story with header fields only; see `complete_story` for the rest."""
 
@@ -85,6 +113,7 @@ def complete_story(size=3, **kwargs):
         body=f"Opening paragraph. {citations}\n\n> A line worth quoting.\n\nClosing [1].",
         **kwargs,
     )
+    byline(story, AuthorFactory(name="Mara Okafor", slug="mara-okafor"))
     for i in range(size):
         viewpoint = Viewpoint(
             story=story,
@@ -115,7 +144,7 @@ def package_data(**overrides):
         "title": "Harbour wind lease splits fishing towns",
         "dek": "A bigger wind farm means cheaper power and fewer fishing grounds.",
         "label": "Offshore Wind",
-        "byline": "Mara Okafor",
+        "authors": [{"slug": "mara-okafor", "name": "Mara Okafor", "kind": "person"}],
         "topic": {"slug": "energy", "name": "Energy", "description": "Power and the grid."},
         "status": "published",
         "published_at": "2026-11-20T09:00:00Z",

@@ -50,7 +50,12 @@ def public_pages(client):
     outlet = story.citations.first().source.outlet
     illustrated = Story.objects.published().exclude(image="").first()
     assert illustrated.image_renditions["sizes"], "the page shows its renditions"
-    withdrawn = Story.objects.published().exclude(pk__in=[story.pk, illustrated.pk]).first()
+    # The demo story with two authors: a byline of several links.
+    paired = Story.objects.published().get(slug="offshore-wind-expansion-fishing-grounds")
+    author = paired.story_authors.first().author
+    withdrawn = (
+        Story.objects.published().exclude(pk__in=[story.pk, illustrated.pk, paired.pk]).first()
+    )
     Story.objects.filter(pk=withdrawn.pk).update(
         status=Story.Status.WITHDRAWN, withdrawn_reason="Its main source was retracted."
     )
@@ -68,6 +73,8 @@ def public_pages(client):
         "sources": "/sources/",
         "sources of a kind": f"/sources/?kind={outlet.kind}",
         "outlet": outlet.get_absolute_url(),
+        "author": author.get_absolute_url(),
+        "story with two authors": paired.get_absolute_url(),
         "corrections": "/corrections/",
         "newsletter sign-up": "/newsletter/subscribe/",
         "newsletter confirm": f"/newsletter/confirm/{confirm}/",

@@ -41,6 +41,11 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   form.addEventListener("input", soon);
   form.addEventListener("change", soon);
+  // A choice in an autocomplete (an author, a cited source) is announced by
+  // the admin's jQuery, which a native listener never hears.
+  if (window.django && window.django.jQuery) {
+    window.django.jQuery(form).on("change", "select", soon);
+  }
   // Rows added or removed change what the rules see.
   form.addEventListener("formset:added", soon);
   form.addEventListener("formset:removed", soon);

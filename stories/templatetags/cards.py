@@ -1,8 +1,8 @@
 """Story cards, rendered once per change of their story and kept.
 
 A home page shows some eighty cards; rendering each through the template on
-every request was most of its cost. A card shows only its story's own fields
-and topic, and any change to those touches the story's `updated_at`
+every request was most of its cost. A card shows only its story's own fields,
+topic and authors, and any change to those touches the story's `updated_at`
 (stories.signals), so a rendered card is kept under the story's id, its
 `updated_at` and how it is shown, and a list of cards is read with one cache
 request.
@@ -14,10 +14,13 @@ request.
 from django import template
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from factlen.caching import code_version
+
+from ..models import bylines
 
 register = template.Library()
 
@@ -41,6 +44,9 @@ def story_cards(stories, *, level=3, show_topic=False, show_dek=False, is_lead=F
         for story in stories
     }
     kept = cache.get_many(list(keys.values())) if keys else {}
+    # A card names its authors: loaded for the cards rendered afresh only, in
+    # one query however many stories and authors.
+    prefetch_related_objects([s for s in stories if keys[s.pk] not in kept], bylines())
     rendered = {}
     for story in stories:
         if keys[story.pk] not in kept:

@@ -20,3 +20,9 @@ def collection_page_json_ld(context, topic, stories):
 def absolute_url(url, request):
     """`url` (a path, or already absolute: media on a bucket) as an absolute URL."""
     return request.build_absolute_uri(url)
+
+
+@register.simple_tag(takes_context=True)
+def profile_page_json_ld(context, author, stories):
+    data = structured_data.profile_page(author, stories, context["request"])
+    return structured_data.json_ld(data)

@@ -32,6 +32,7 @@ def pages(live_server):
         "sources": "/sources/",
         "outlet": story.citations.first().source.outlet.get_absolute_url(),
         "search": "/search/?q=council",
+        "author": story.story_authors.first().author.get_absolute_url(),
         "not found": "/no-such-topic/",
     }
 

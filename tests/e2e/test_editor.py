@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 from stories.models import Story
 from stories.roles import EDITOR
 
-from ..factories import SourceFactory, TopicFactory, complete_story, newsroom_member
+from ..factories import (
+    AuthorFactory,
+    SourceFactory,
+    TopicFactory,
+    complete_story,
+    newsroom_member,
+)
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -21,6 +27,7 @@ def sources_to_cite(live_server):
     newsroom_member("erin", EDITOR)
     newsroom_member("eddie", EDITOR)
     TopicFactory(slug="cities", name="Cities")
+    AuthorFactory(name="Mara Okafor", slug="mara-okafor")
     return [
         SourceFactory(outlet__name="Larkport Ledger", title="Council backs bus lanes"),
         SourceFactory(outlet__name="Harbour Radio", title="Drivers fear parking loss"),
@@ -47,6 +54,15 @@ def pick_source(page, index, term, label):
     expect(row.locator(".select2-selection__rendered")).to_contain_text(label)
 
 
+def pick_author(page, index, term, name):
+    row = page.locator(f"#story_authors-{index}")
+    row.locator(".select2-selection").click()
+    page.locator(".select2-search__field").fill(term)
+    expect(page.locator(".select2-results__option.loading-results")).to_have_count(0)
+    page.locator(".select2-results__option", has_text=name).click()
+    expect(row.locator(".select2-selection__rendered")).to_contain_text(name)
+
+
 def log_in(page, site_url, username):
     page.goto(site_url + "/admin/")
     page.fill("#id_username", username)
@@ -59,6 +75,11 @@ def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url,
     log_in(page, site_url, "erin")
 
     page.goto(site_url + "/admin/stories/story/add/")
+    # A new story's checklist says what it needs, and follows what is typed.
+    byline = page.locator('.checklist li[data-rule="authors"]')
+    expect(byline).to_have_class("check-fail")
+    pick_author(page, 0, "mara", "Mara Okafor")
+    expect(byline).to_have_class("check-pass")
     page.locator("#id_title").press_sequentially("Council votes on waterfront bus lanes")
     expect(page.locator("#id_slug")).to_have_value("council-votes-on-waterfront-bus-lanes")
     page.fill("#id_dek", "Faster buses, or the parking that shops say they need.")

@@ -51,6 +51,24 @@ def test_reader_goes_home_to_topic_to_story_and_follows_citations(page, site_url
     expect(page.locator(".cards .card")).to_have_count(count)
 
 
+def test_reader_follows_a_byline_to_the_author_page_and_back(page, site_url, demo):
+    story = Story.objects.published().get(slug="offshore-wind-expansion-fishing-grounds")
+    first, second = story.byline_authors
+    page.goto(site_url + story.get_absolute_url())
+    byline = page.locator(".byline")
+    expect(byline).to_contain_text(f"By {first.name} and {second.name}")
+    screenshot(page, "story-byline")
+
+    byline.get_by_role("link", name=second.name).click()
+    expect(page).to_have_url(re.compile(re.escape(second.get_absolute_url()) + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(second.name)
+    expect(page.locator(".author-role")).to_have_text(second.role)
+    screenshot(page, "author")
+
+    page.get_by_role("link", name=story.title, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
+
+
 def test_pages_load_nothing_from_other_hosts(page, site_url, demo):
     requested = []
     page.on("request", lambda request: requested.append(request.url))
@@ -128,6 +146,7 @@ def test_no_public_page_scrolls_sideways_on_a_phone(page, site_url, demo):
         story.get_absolute_url(),
         "/sources/",
         outlet.get_absolute_url(),
+        story.byline_authors[0].get_absolute_url(),
         "/corrections/",
         "/search/?q=council",
         "/newsletter/subscribe/",

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from newsletter.models import Subscriber
 from sources.models import Outlet, Source
-from stories.models import PreviewLink, Story
+from stories.models import Author, PreviewLink, Story
 
 from ..e2e import conftest as e2e
 from ..factories import UserFactory, package_data
@@ -92,6 +92,10 @@ def imported_story(tmp_path, slug, status="published"):
         dek=field(400),
         label=field(60),
         byline=field(200),
+        authors=[
+            {"slug": f"{slug}-author-{n}", "name": field(120), "kind": kind}
+            for n, kind in ((1, "person"), (2, "desk"))
+        ],
         topic={"slug": "hostile", "name": field(80), "description": field(300)},
         tags=[pack(100, 5, avoid=","), pack(100, 11, avoid=",")],
         why_it_matters=EVERY,
@@ -166,6 +170,20 @@ def admin_written(client, topic):
         },
     )
     source = Source.objects.get(url="https://hostile-outlet.example/a-story")
+    post(
+        client,
+        "/admin/stories/author/add/",
+        {
+            "name": pack(120, 16),
+            "slug": "hostile-author",
+            "kind": "person",
+            "role": pack(120, 17),
+            "bio": EVERY[:600],
+            "website": "https://hostile-author.example/?a=1&b=<2>",
+            "social": 'https://social.example/@hostile"onmouseover=alert(1)',
+        },
+    )
+    author = Author.objects.get(slug="hostile-author")
     now = timezone.localtime()
     post(
         client,
@@ -176,7 +194,6 @@ def admin_written(client, topic):
             "dek": pack(400, 8),
             "topic": topic.pk,
             "label": pack(60, 12),
-            "byline": pack(200, 16),
             "tags": pack(100, 20, avoid=","),
             "opened_version": "",
             "why_it_matters": EVERY,
@@ -195,6 +212,7 @@ def admin_written(client, topic):
                     for k in (0, 1)
                 ],
             ),
+            **inline("story_authors", [{"author": author.pk, "position": 0}]),
             **inline("key_points", [{"text": pack(400, k * 5), "position": k} for k in range(3)]),
             **inline("timeline_events", [{"when": "2019-02", "text": pack(300, 6)}]),
             **inline("open_questions", [{"text": pack(400, 10), "status": "open", "position": 0}]),
@@ -283,6 +301,7 @@ def test_no_payload_runs_or_is_live_on_any_public_page(page, live_server, hostil
         "/corrections/",
         "/sources/",
         *[f"/sources/{o.slug}/" for o in hostile["outlets"]],
+        *[a.get_absolute_url() for a in Author.objects.with_live_stories()],
         "/search/?q=" + quote(PAYLOADS[1]),
         "/search/?q=claim",
         "/newsletter/subscribe/",
@@ -378,9 +397,10 @@ def test_json_ld_and_sitemaps_give_every_payload_back_as_written(client, hostile
     data = json.loads(blocks[0])
     assert data["headline"] == imported.title
     assert data["description"] == imported.dek
-    # A byline naming people is split into them ("A, B and C"); each name as written.
-    names = [author["name"] for author in data["author"]]
-    assert names and all(name in imported.byline for name in names)
+    # Each author's name as written, a person as a Person and a desk as an Organization.
+    assert [(a["@type"], a["name"]) for a in data["author"]] == [
+        ("Person" if a.is_person else "Organization", a.name) for a in imported.byline_authors
+    ]
     assert [c["name"] for c in data["citation"]] == [
         c.source.title for c in imported.citations.order_by("number")
     ]

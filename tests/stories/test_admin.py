@@ -6,11 +6,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from sources.models import Source
-from stories.models import Story
+from stories.models import Story, StoryAuthor
 from stories.roles import EDITOR
 from stories.search import refresh_search_vectors
 
 from ..factories import (
+    AuthorFactory,
     OutletFactory,
     SourceFactory,
     StoryFactory,
@@ -21,6 +22,7 @@ from ..html import attribute, elements, parse, text
 from .test_locking import form_data
 
 INLINES = [
+    "story_authors",
     "viewpoints",
     "key_points",
     "timeline_events",
@@ -38,7 +40,6 @@ def story_form(topic, **fields):
         "dek": "Faster buses or more parking.",
         "topic": topic.pk,
         "label": "Public Transit",
-        "byline": "Factlen Editorial Team",
         "tags": "buses, parking",
         "status": "published",
         "published_at_0": "2026-11-20",
@@ -62,6 +63,7 @@ def add_rows(data, prefix, rows):
 
 def full_story_form(topic, sources, **fields):
     data = story_form(topic, **fields)
+    add_rows(data, "story_authors", [{"author": AuthorFactory().pk, "position": 0}])
     add_rows(
         data,
         "viewpoints",
@@ -305,7 +307,7 @@ def test_a_topic_cannot_take_a_site_path_as_its_slug(editor_client):
 
 
 # Two of them list the topic's open questions the story may answer, and those it does.
-CHANGE_PAGE_BUDGET = 22
+CHANGE_PAGE_BUDGET = 24  # the byline: its inline rows, and for the checklist
 INLINE_TABLES = [
     "stories_viewpoint",
     "stories_keypoint",
@@ -320,6 +322,10 @@ def test_the_change_page_loads_the_story_once_whatever_its_inlines_hold(editor_c
     counts = []
     for size in (2, 6):
         story = complete_story(size=size, topic=topic)
+        # complete_story names one author; `size` of them here.
+        byline_authors = [AuthorFactory() for _ in range(size - 1)]
+        for position, author in enumerate(byline_authors, start=1):
+            StoryAuthor.objects.create(story=story, author=author, position=position)
         with CaptureQueriesContext(connection) as queries:
             response = editor_client.get(f"/admin/stories/story/{story.pk}/change/")
         assert response.status_code == 200

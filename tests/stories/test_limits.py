@@ -18,7 +18,7 @@ from stories.package_format import check_package, parse_package
 from stories.packages import PackageInvalid, import_package
 from stories.workflow import TransitionRefused, perform
 
-from ..factories import SourceFactory, StoryFactory, package_data
+from ..factories import AuthorFactory, SourceFactory, StoryFactory, package_data
 from .test_admin import add_rows, errors_of, full_story_form, story_form
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +158,11 @@ def test_the_admin_saves_a_story_filled_to_every_limit_as_a_browser_sends_it(edi
     data = story_form(topic, body=body, why_it_matters="é" * limits.WHY_IT_MATTERS_LENGTH)
     data["tags"] = ", ".join(f"tag {i}" for i in range(limits.ITEMS["tags"].most))
     most = {key: item.most for key, item in limits.ITEMS.items()}
+    add_rows(
+        data,
+        "story_authors",
+        [{"author": AuthorFactory().pk, "position": i} for i in range(most["story_authors"])],
+    )
     add_rows(
         data,
         "viewpoints",

@@ -9,32 +9,35 @@ from django.test.utils import CaptureQueriesContext
 
 from sources.models import Outlet
 from stories.counts import scheduled_by_outlet
-from stories.models import Correction
+from stories.models import Correction, StoryAuthor
 
-from ..factories import StoryFactory, TopicFactory, complete_story
+from ..factories import AuthorFactory, StoryFactory, TopicFactory, complete_story
 from ..images import picture, with_image
 
 PICTURE = picture(600, 400)
 
 # Queries for a page rendered from nothing (an empty cache). Every page reads the
 # content state (1) and, for its navigation, the topics and their scheduled stories (2).
+# A list of cards reads its stories' authors in one query, however many each has.
 BUDGETS = {
-    "story": 12,
-    "topic": 7,  # with its open and recently answered questions
-    "topic page 2": 5,
+    "story": 14,  # the byline's authors, and the authors on the topic's cards: a query each
+    "topic": 8,  # with its open and recently answered questions
+    "topic page 2": 6,
     "topic timeline": 5,  # the topic, then every event of its live stories in one query
-    "home": 6,  # on PostgreSQL each topic's newest ids, then the stories
+    "home": 7,  # on PostgreSQL each topic's newest ids, then the stories
     "search": 6,  # on PostgreSQL one sets the search's time limit
-    "rss": 3,
-    "atom": 3,
-    "topic rss": 4,
+    "rss": 4,
+    "atom": 4,
+    "topic rss": 5,
     "sources": 5,
-    "outlet": 7,
+    "outlet": 8,
     "corrections": 5,
-    "sitemap index": 7,
+    "sitemap index": 8,
     "stories sitemap": 3,
     "topics sitemap": 3,
     "sources sitemap": 3,
+    "authors sitemap": 3,
+    "author": 7,
     "news sitemap": 2,
     "robots": 1,
 }
@@ -44,6 +47,14 @@ def build_site(size):
     """`size` topics, each with `size` complete stories of `size` items each."""
     topics = [TopicFactory() for _ in range(size)]
     stories = [complete_story(size=size, topic=topic) for topic in topics for _ in range(size)]
+    # `size` authors per story (complete_story names the first), so that a query
+    # per author would show.
+    authors = [AuthorFactory() for _ in range(size - 1)]
+    StoryAuthor.objects.bulk_create(
+        StoryAuthor(story=story, author=author, position=position)
+        for story in stories
+        for position, author in enumerate(authors, start=1)
+    )
     for story in stories[::2]:
         Correction.objects.create(story=story, text="A correction.")
     # Lead images on every other story, the page's own among them: no query of their own.
@@ -72,6 +83,8 @@ def urls(topics, stories):
         "stories sitemap": "/sitemap-stories.xml",
         "topics sitemap": "/sitemap-topics.xml",
         "sources sitemap": "/sitemap-sources.xml",
+        "authors sitemap": "/sitemap-authors.xml",
+        "author": stories[-1].story_authors.last().author.get_absolute_url(),
         "news sitemap": "/sitemap-news.xml",
         "robots": "/robots.txt",
     }

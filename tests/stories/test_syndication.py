@@ -8,8 +8,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.text import slugify
 
-from ..factories import StoryFactory, TopicFactory, complete_story
+from stories.models import Author
+
+from ..factories import AuthorFactory, StoryFactory, TopicFactory, byline, complete_story
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -87,6 +90,7 @@ def test_sitemap_index_points_at_each_section(client, site):
     index = xml(client, "/sitemap.xml")
     locations = [s.findtext(f"{SITEMAP}loc") for s in index.findall(f"{SITEMAP}sitemap")]
     assert sorted(re.sub(r"^https?://[^/]+", "", loc) for loc in locations) == [
+        "/sitemap-authors.xml",
         "/sitemap-sources.xml",
         "/sitemap-stories.xml",
         "/sitemap-topics.xml",
@@ -144,7 +148,7 @@ def test_story_page_carries_news_article_json_ld(client, site):
     assert data["datePublished"].startswith(story.published_at.strftime("%Y-%m-%dT%H:%M"))
     assert data["dateModified"]
     assert data["author"] == [
-        {"@type": "Organization", "name": "Factlen Editorial Team", "url": "http://testserver/"}
+        {"@type": "Person", "name": "Mara Okafor", "url": "http://testserver/authors/mara-okafor/"}
     ]
     assert data["publisher"]["@type"] == "NewsMediaOrganization"
     assert data["articleSection"] == "AI"
@@ -154,14 +158,67 @@ def test_story_page_carries_news_article_json_ld(client, site):
     ]
 
 
-def test_json_ld_names_each_person_in_a_byline_as_a_person(client, topic):
-    story = StoryFactory(topic=topic, byline="Mara Okafor, Hana Villiers and Tomas Reyland")
+def test_json_ld_gives_people_as_persons_and_desks_as_organizations_with_their_pages(client, topic):
+    desk = AuthorFactory(name="Energy Desk", slug="energy-desk", kind=Author.Kind.DESK)
+    people = [AuthorFactory(name=name, slug=slugify(name)) for name in ("Mara", "Hana Villiers")]
+    story = byline(StoryFactory(topic=topic), people[1], desk, people[0])
     data = json_ld(client.get(story.get_absolute_url()).content.decode())
     assert data["author"] == [
-        {"@type": "Person", "name": "Mara Okafor"},
-        {"@type": "Person", "name": "Hana Villiers"},
-        {"@type": "Person", "name": "Tomas Reyland"},
+        {
+            "@type": "Person",
+            "name": "Hana Villiers",
+            "url": "http://testserver/authors/hana-villiers/",
+        },
+        {
+            "@type": "Organization",
+            "name": "Energy Desk",
+            "url": "http://testserver/authors/energy-desk/",
+        },
+        {"@type": "Person", "name": "Mara", "url": "http://testserver/authors/mara/"},
     ]
+
+
+def test_a_story_with_no_author_named_is_the_newsrooms_in_json_ld(client, topic):
+    story = StoryFactory(topic=topic)
+    data = json_ld(client.get(story.get_absolute_url()).content.decode())
+    assert data["author"] == [
+        {"@type": "Organization", "name": "Factlen", "url": "http://testserver/"}
+    ]
+
+
+def test_meta_author_tags_name_the_byline_in_order(client, topic):
+    story = byline(
+        StoryFactory(topic=topic),
+        AuthorFactory(name="Tomas Reyland", slug="tomas-reyland"),
+        AuthorFactory(name="Priya Lindqvist", slug="priya-lindqvist"),
+    )
+    html = client.get(story.get_absolute_url()).content.decode()
+    assert '<meta name="author" content="Tomas Reyland and Priya Lindqvist">' in html
+    assert re.findall(r'<meta property="article:author" content="([^"]+)">', html) == [
+        "http://testserver/authors/tomas-reyland/",
+        "http://testserver/authors/priya-lindqvist/",
+    ]
+
+
+def test_sitemap_lists_authors_of_live_stories_only(client, topic):
+    byline(StoryFactory(topic=topic), AuthorFactory(slug="live-author"))
+    byline(StoryFactory(topic=topic, draft=True), AuthorFactory(slug="draft-author"))
+    urlset = xml(client, "/sitemap-authors.xml")
+    assert [u.findtext(f"{SITEMAP}loc").split("/", 3)[3] for u in urlset] == [
+        "authors/live-author/"
+    ]
+
+
+def test_feed_items_name_their_authors(client, topic):
+    byline(
+        StoryFactory(topic=topic),
+        AuthorFactory(name="Mara Okafor", slug="mara-okafor"),
+        AuthorFactory(name="Hana Villiers", slug="hana-villiers"),
+    )
+    rss = xml(client, "/feeds/rss/")
+    creators = [e.text for e in rss.iter("{http://purl.org/dc/elements/1.1/}creator")]
+    authors = [e.text for e in rss.iter("author")]
+    assert "Mara Okafor and Hana Villiers" in creators + authors
 
 
 def test_json_ld_keywords_repeat_no_word_in_another_capitalisation(client, topic):

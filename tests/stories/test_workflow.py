@@ -309,7 +309,7 @@ def test_the_change_form_shows_the_checklist_and_history(client, draft, writer, 
     client.force_login(editor)
     html = client.get(f"/admin/stories/story/{draft.pk}/change/").content.decode()
     checklist = elements(parse(html), "ul", class_="checklist")[0]
-    assert [attribute(li, "class") for li in elements(checklist, "li")] == ["check-pass"] * 9
+    assert [attribute(li, "class") for li in elements(checklist, "li")] == ["check-pass"] * 10
     assert "Draft → In review by wendy — “Ready.”" in html
     buttons = [text(a) for a in elements(parse(html), "a", class_="button")]
     assert "Publish or schedule" in buttons and "Return to writer" in buttons
@@ -337,7 +337,8 @@ def test_bulk_publish_reports_what_it_did(client, draft, editor, topic):
     )
     html = response.content.decode()
     assert f"Published 1: {draft.title}." in html
-    assert "Not published, “Thin”: At least 2 viewpoints" in html
+    assert "Not published, “Thin”: Name at least one author" in html
+    assert "At least 2 viewpoints" in html
     assert state(draft) == Status.PUBLISHED and state(broken) == Status.DRAFT
 
 
@@ -345,9 +346,9 @@ def test_a_new_story_belongs_to_the_writer_who_made_it(client, writer, topic):
     client.force_login(writer)
     data = {
         "title": "Wendy's story", "slug": "wendys-story", "dek": "d", "topic": topic.pk,
-        "label": "l", "byline": "Bob", "why_it_matters": "", "body": "",
+        "label": "l", "why_it_matters": "", "body": "",
     }  # fmt: skip
-    for prefix in ("viewpoints", "key_points", "timeline_events", "open_questions",
+    for prefix in ("story_authors", "viewpoints", "key_points", "timeline_events", "open_questions",
                    "citations", "corrections"):  # fmt: skip
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     response = client.post("/admin/stories/story/add/", data)

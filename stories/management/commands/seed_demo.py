@@ -8,12 +8,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from sources.models import Outlet, OutletDomain
+from stories.models import Author
 from stories.package_format import parse_package
 from stories.packages import import_package
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 PACKAGES = DEMO / "packages"
 OUTLETS = DEMO / "outlets.json"
+AUTHORS = DEMO / "authors.json"
 ADMIN_USERNAME = "admin"
 
 
@@ -40,11 +42,16 @@ class Command(BaseCommand):
             outlet, _ = Outlet.objects.update_or_create(slug=entry["slug"], defaults=entry)
             for domain in domains:
                 OutletDomain.objects.update_or_create(domain=domain, defaults={"outlet": outlet})
+        # Authors too: the packages name them by slug; their profiles are here.
+        authors = json.loads(AUTHORS.read_text(encoding="utf-8"))
+        for entry in authors:
+            Author.objects.update_or_create(slug=entry["slug"], defaults=entry)
         files = sorted(PACKAGES.glob("*.json"))
         for path in files:
             import_package(parse_package(path.read_bytes()), folder=PACKAGES)
         self.stdout.write(
-            f"Demo content: {len(outlets)} outlets and {len(files)} stories "
+            f"Demo content: {len(outlets)} outlets, {len(authors)} authors and "
+            f"{len(files)} stories "
             f"loaded from {PACKAGES.parent}."
         )
         if admin:
