@@ -19,7 +19,9 @@ BUDGETS = {
     "story": 12,
     "topic": 7,  # with its open and recently answered questions
     "topic page 2": 5,
-    "topic timeline": 5,  # the topic, then every event of its live stories in one query
+    # The topic, every event of its live stories in one query, and the outlets
+    # their [n] markers name in another.
+    "topic timeline": 6,
     "home": 6,  # on PostgreSQL each topic's newest ids, then the stories
     "search": 6,  # on PostgreSQL one sets the search's time limit
     "rss": 3,
