@@ -1,4 +1,5 @@
-"""Periodic work on cron schedules: the daily digest, nightly link checks, cleanup.
+"""Periodic work on cron schedules: the daily digest, answers to followed
+questions, nightly link checks, cleanup.
 
 `manage.py run_scheduler` runs APScheduler's blocking scheduler with one cron
 trigger per job (settings.SCHEDULE, in TIME_ZONE). The jobs are
@@ -46,14 +47,31 @@ def link_checks():
     call_command("check_links", "--queue")
 
 
+def answers():
+    """Answer emails for questions whose answering story has gone live, at its time."""
+    call_command("send_answers")
+
+
+# How long the record of a job's run is kept: the answers job alone runs
+# hundreds of times a day.
+RUNS_KEPT_FOR = datetime.timedelta(days=30)
+
+
 def cleanup():
-    """Expired sessions and preview links: no longer usable, so no longer kept."""
+    """Expired sessions and preview links: no longer usable, so no longer kept;
+    and the record of runs older than RUNS_KEPT_FOR."""
     call_command("clearsessions")
     deleted, _ = PreviewLink.objects.filter(expires_at__lt=timezone.now()).delete()
     logger.info("Deleted %d expired preview link(s)", deleted)
+    # Finished ones only: a run's own record keeps its occurrence from running twice.
+    old = ScheduledRun.objects.filter(
+        scheduled_for__lt=timezone.now() - RUNS_KEPT_FOR, finished_at__isnull=False
+    )
+    runs, _ = old.delete()
+    logger.info("Deleted %d record(s) of scheduled runs", runs)
 
 
-JOBS = {"digest": digest, "link_checks": link_checks, "cleanup": cleanup}
+JOBS = {"digest": digest, "answers": answers, "link_checks": link_checks, "cleanup": cleanup}
 
 
 def cron(spec: str) -> CronTrigger:

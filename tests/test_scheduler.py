@@ -168,3 +168,15 @@ def test_the_admin_lists_runs_with_their_outcome(admin_client):
     page = admin_client.get("/admin/factlen/scheduledrun/").content.decode()
     assert "web-1:42" in page
     assert 'alt="False"' in page
+
+
+def test_cleanup_forgets_finished_runs_older_than_thirty_days(db):
+    now = timezone.now()
+    old = ScheduledRun.objects.create(
+        job="answers", scheduled_for=now - datetime.timedelta(days=31), finished_at=now
+    )
+    recent = ScheduledRun.objects.create(
+        job="answers", scheduled_for=now - datetime.timedelta(days=29), finished_at=now
+    )
+    scheduler.cleanup()
+    assert list(ScheduledRun.objects.filter(pk__in=[old.pk, recent.pk])) == [recent]
