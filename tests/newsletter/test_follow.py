@@ -367,3 +367,12 @@ def test_the_admin_lists_follows_with_whether_the_answer_went(editor_client, que
     detail = editor_client.get(f"/admin/newsletter/subscriber/{dora.pk}/change/")
     assert question.text in detail.content.decode()
     assert editor_client.get("/admin/newsletter/questionfollow/add/").status_code == 403
+
+
+def test_a_story_package_carries_no_follows(question):
+    from stories.packages import export_package
+
+    QuestionFollow.objects.create(
+        subscriber=SubscriberFactory(email="dora@example.org"), question=question
+    )
+    assert "dora@example.org" not in str(export_package(question.story))

@@ -41,8 +41,12 @@ class Command(BaseCommand):
             for domain in domains:
                 OutletDomain.objects.update_or_create(domain=domain, defaults={"outlet": outlet})
         files = sorted(PACKAGES.glob("*.json"))
-        for path in files:
-            import_package(parse_package(path.read_bytes()))
+        packages = [parse_package(path.read_bytes()) for path in files]
+        # Newest first: a question links to the later story that answers it
+        # only if that story is here when the question's story is imported.
+        packages.sort(key=lambda data: data.get("published_at") or "", reverse=True)
+        for data in packages:
+            import_package(data)
         self.stdout.write(
             f"Demo content: {len(outlets)} outlets and {len(files)} stories "
             f"loaded from {PACKAGES.parent}."
