@@ -57,9 +57,7 @@ def confirmation_message(subscriber):
         template="confirm",
         context={
             "topics": list(subscriber.topics.all()),
-            "questions": [
-                follow.question for follow in subscriber.follows.select_related("question")
-            ],
+            "questions": list(subscriber.followed_questions()),
             "confirm_url": absolute_url(reverse("newsletter:confirm", args=[token])),
             "valid_for": confirm_valid_for(),
         },

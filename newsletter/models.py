@@ -87,6 +87,14 @@ class Subscriber(models.Model):
             self.unsubscribed_at = timezone.now()
             self.save(update_fields=["unsubscribed_at"])
 
+    def followed_questions(self):
+        """The questions the reader follows whose answer is not out yet, oldest follow first."""
+        return (
+            OpenQuestion.objects.open_to_readers()
+            .filter(follows__subscriber=self)
+            .order_by("follows__created_at", "pk")
+        )
+
     def new_stories(self):
         """What the next digest carries: live stories in the reader's topics,
         published since they confirmed, that no digest has sent them yet."""

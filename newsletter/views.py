@@ -93,6 +93,7 @@ def confirm(request, token):
         context = {
             "subscriber": subscriber,
             "topics": subscriber.topics.all(),
+            "questions": subscriber.followed_questions(),
             "manage_token": tokens.manage_token(subscriber),
         }
         return render(request, "newsletter/confirmed.html", context)

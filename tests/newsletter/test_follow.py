@@ -250,6 +250,16 @@ def test_a_follow_takes_effect_when_the_reader_confirms(client, question, later_
     ]
 
 
+def test_confirming_a_follow_names_the_question_not_a_digest(client, question, mailoutbox):
+    follow(client, question.pk)
+    confirmed = client.post(link(mailoutbox[0], "confirm")).content.decode()
+    assert "We will email dora@example.org once when we answer the question you follow" in (
+        confirmed
+    )
+    assert question.text in confirmed
+    assert "once a day" not in confirmed, "a follow is not a digest subscription"
+
+
 def test_a_failed_send_records_nothing_and_the_next_run_sends_once(
     question, later_story, mailoutbox, settings
 ):

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from newsletter import services
-from newsletter.tasks import send_answer
+from newsletter.tasks import send_answers
 
 
 class Command(BaseCommand):
@@ -12,7 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        due = services.answers_due()
-        for subscriber_id, question_id in due:
-            send_answer.enqueue(subscriber_id=subscriber_id, question_id=question_id)
-        self.stdout.write(f"Queued {len(due)} answer email{'' if len(due) == 1 else 's'}.")
+        queued = send_answers.call()
+        self.stdout.write(f"Queued {queued} answer email{'' if queued == 1 else 's'}.")
