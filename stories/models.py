@@ -658,11 +658,15 @@ class OpenQuestion(StoryItem):
         )
 
     def answer(self, *, story, paragraph=None, on=None):
-        """Mark the question answered by `story` (saved)."""
+        """Mark the question answered by `story` (saved), on `on`: by default
+        today, or the day a scheduled story goes live."""
+        today = timezone.localdate()
+        if on is None and story.published_at and story.published_at > timezone.now():
+            on = timezone.localdate(story.published_at)
         self.status = self.Status.ANSWERED
         self.answered_in = story
         self.answered_paragraph = paragraph
-        self.answered_on = on or timezone.localdate()
+        self.answered_on = on or today
         self.save()
 
     def reopen(self):

@@ -343,6 +343,13 @@ def test_a_scheduled_answer_shows_and_is_emailed_once_its_story_is_live(
     assert len(mailoutbox) == 1
 
 
+def test_a_scheduled_answer_is_dated_the_day_its_story_goes_live(question, topic):
+    later = timezone.now() + datetime.timedelta(days=3)
+    scheduled = complete_story(topic=topic, slug="in-three-days", published_at=later)
+    question.answer(story=scheduled)
+    assert question.answered_on == timezone.localdate(later)
+
+
 def test_the_kept_article_shows_a_scheduled_answer_once_it_is_live(question, topic, settings):
     """Without the page cache: the article kept per story turns over at the answer's time."""
     settings.PAGE_CACHE = False
