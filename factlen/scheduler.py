@@ -1,4 +1,5 @@
-"""Periodic work on cron schedules: the daily digest, nightly link checks, cleanup.
+"""Periodic work on cron schedules: the daily digest, answers to followed
+questions, nightly link checks, cleanup.
 
 `manage.py run_scheduler` runs APScheduler's blocking scheduler with one cron
 trigger per job (settings.SCHEDULE, in TIME_ZONE). The jobs are
@@ -47,6 +48,11 @@ def link_checks():
     call_command("check_links", "--queue")
 
 
+def answers():
+    """Answer emails for questions whose answering story has gone live, at its time."""
+    call_command("send_answers")
+
+
 def cleanup():
     """Expired sessions and preview links: no longer usable, so no longer kept.
     Old task results and scheduled runs: past TASK_RESULTS_KEEP_DAYS, failures
@@ -73,7 +79,7 @@ def prune_records(now):
     logger.info("Deleted %d old scheduled run(s)", deleted)
 
 
-JOBS = {"digest": digest, "link_checks": link_checks, "cleanup": cleanup}
+JOBS = {"digest": digest, "answers": answers, "link_checks": link_checks, "cleanup": cleanup}
 
 
 def cron(spec: str) -> CronTrigger:

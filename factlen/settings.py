@@ -381,6 +381,8 @@ TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
 # runs once when one starts.
 SCHEDULE = {
     "digest": env.str("SCHEDULE_DIGEST", default="0 7 * * *"),
+    # Followers hear of an answer within this long of its story going live.
+    "answers": env.str("SCHEDULE_ANSWERS", default="*/5 * * * *"),
     "link_checks": env.str("SCHEDULE_LINK_CHECKS", default="30 2 * * *"),
     "cleanup": env.str("SCHEDULE_CLEANUP", default="0 4 * * *"),
 }

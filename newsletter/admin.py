@@ -1,12 +1,13 @@
 import csv
 
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from factlen.admin_lists import ArchiveListMixin
 
-from .models import Subscriber, Subscription
+from .models import QuestionFollow, SentAnswer, Subscriber, Subscription
 
 # Spreadsheets run a cell that starts with one of these as a formula; an email
 # address may legally start with some of them.
@@ -39,6 +40,17 @@ class SubscriptionInline(admin.TabularInline):
     extra = 0
     fields = ["topic", "created_at"]
     readonly_fields = ["created_at"]
+
+
+class QuestionFollowInline(admin.TabularInline):
+    model = QuestionFollow
+    extra = 0
+    fields = ["question", "created_at"]
+    readonly_fields = ["question", "created_at"]
+    verbose_name_plural = "questions followed"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class Echo:
@@ -92,7 +104,7 @@ class SubscriberAdmin(ArchiveListMixin, admin.ModelAdmin):
     search_fields = ["email"]
     date_hierarchy = "created_at"
     actions = [export_csv, unsubscribe_selected]
-    inlines = [SubscriptionInline]
+    inlines = [SubscriptionInline, QuestionFollowInline]
     fields = ["email", "created_at", "confirmed_at", "unsubscribed_at", "last_digest_at"]
     # Only the reader starts a subscription (by confirming), so the dates are
     # not editable; the admin can end one with the action.
@@ -112,3 +124,45 @@ class SubscriberAdmin(ArchiveListMixin, admin.ModelAdmin):
     @admin.display(description="topics")
     def topic_list(self, subscriber):
         return ", ".join(topic.name for topic in subscriber.topics.all())
+
+
+@admin.register(QuestionFollow)
+class QuestionFollowAdmin(ArchiveListMixin, admin.ModelAdmin):
+    """Who waits for which answer: readers follow from story pages and confirm by email."""
+
+    list_display = ["subscriber", "question", "story", "question_status", "confirmed", "sent"]
+    list_select_related = ["subscriber", "question__story"]
+    list_filter = ["question__status"]
+    search_fields = ["subscriber__email", "question__text"]
+    date_hierarchy = "created_at"
+    fields = ["subscriber", "question", "created_at"]
+    readonly_fields = ["subscriber", "question", "created_at"]
+
+    def get_queryset(self, request):
+        sent = SentAnswer.objects.filter(
+            subscriber=OuterRef("subscriber"), question=OuterRef("question")
+        )
+        return super().get_queryset(request).annotate(answer_sent=Exists(sent))
+
+    def has_add_permission(self, request):
+        # Readers follow questions themselves, and confirm by email.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="story", ordering="question__story__title")
+    def story(self, follow):
+        return follow.question.story
+
+    @admin.display(description="question status", ordering="question__status")
+    def question_status(self, follow):
+        return follow.question.get_status_display()
+
+    @admin.display(description="confirmed", boolean=True)
+    def confirmed(self, follow):
+        return follow.subscriber.is_confirmed
+
+    @admin.display(description="answer sent", boolean=True, ordering="answer_sent")
+    def sent(self, follow):
+        return follow.answer_sent

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class NewsletterConfig(AppConfig):
     name = "newsletter"
     verbose_name = "Newsletter"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.timesince import timeuntil
 
 from . import tokens
@@ -56,20 +57,51 @@ def confirmation_message(subscriber):
         template="confirm",
         context={
             "topics": list(subscriber.topics.all()),
+            "questions": list(subscriber.followed_questions()),
             "confirm_url": absolute_url(reverse("newsletter:confirm", args=[token])),
             "valid_for": confirm_valid_for(),
         },
     )
 
 
-def digest_message(subscriber, stories):
-    """One email with every story in `stories` (from `Subscriber.new_stories`)."""
+def digest_message(subscriber, stories, corrections=()):
+    """One email with every story in `stories` (from `Subscriber.new_stories`)
+    and every note in `corrections` (from `Subscriber.new_corrections`)."""
     for story in stories:
         story.absolute_url = absolute_url(story.get_absolute_url())
-    count = len(stories)
+    for correction in corrections:
+        correction.absolute_url = absolute_url(correction.story.get_absolute_url() + "#updates")
     return _message(
         subscriber,
-        subject=f"{settings.SITE_NAME}: {count} new stor{'y' if count == 1 else 'ies'}",
+        subject=f"{settings.SITE_NAME}: {digest_subject(len(stories), len(corrections))}",
         template="digest",
-        context={"stories": stories},
+        context={"stories": stories, "corrections": corrections},
+    )
+
+
+def digest_subject(stories: int, corrections: int) -> str:
+    """“2 new stories”, “1 new story and a correction”, “a correction to a story we sent you”."""
+    new = f"{stories} new stor{'y' if stories == 1 else 'ies'}" if stories else ""
+    notes = "a correction" if corrections == 1 else f"{corrections} corrections"
+    if not corrections:
+        return new
+    if new:
+        return f"{new} and {notes}"
+    return f"{notes} to {'a story' if corrections == 1 else 'stories'} we sent you"
+
+
+def answer_message(subscriber, question):
+    """The one email to a follower: their question, its answer's story and paragraph."""
+    answer = question.answered_in
+    return _message(
+        subscriber,
+        # One line, however the question was typed: a header may hold no line break.
+        subject=Truncator(f"Answered: {' '.join(question.text.split())}").chars(150),
+        template="answer",
+        context={
+            "question": question,
+            "answer": answer,
+            "answer_url": absolute_url(answer.get_absolute_url()),
+            "question_url": absolute_url(question.story.get_absolute_url()),
+        },
     )

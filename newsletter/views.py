@@ -7,7 +7,7 @@ from stories.models import Topic, live_topics
 
 from . import ratelimit, tasks, tokens
 from .emails import confirm_valid_for
-from .forms import SubscribeForm, TopicsForm
+from .forms import FollowForm, SubscribeForm, TopicsForm
 
 # Sign-up attempts per client address: enough for a person correcting a typo,
 # too few to use the form for sending mail in bulk.
@@ -56,6 +56,29 @@ def subscribe(request):
     return render(request, "newsletter/check_inbox.html", {"valid_for": confirm_valid_for()})
 
 
+# No CSRF token, for the reasons the sign-up has none: the follow box sits in
+# every open question of the (cached) story pages, and the worst a forged
+# follow can do is ask for one confirmation email, within the same limits.
+@csrf_exempt
+@never_cache
+@require_http_methods(["POST"])
+def follow(request):
+    """Follow an open question by email, through the newsletter's double opt-in."""
+    client = request.META.get("REMOTE_ADDR", "")
+    # One budget with the sign-up form: both send confirmation email.
+    if not ratelimit.allow(f"subscribe:{client}", limit=SUBSCRIBE_LIMIT, window=SUBSCRIBE_WINDOW):
+        return render(request, "newsletter/rate_limited.html", status=429)
+    form = FollowForm(request.POST)
+    context = {"valid_for": confirm_valid_for(), "following": True}
+    if form.is_from_bot():
+        return render(request, "newsletter/check_inbox.html", context)
+    if not form.is_valid():
+        return render(request, "newsletter/follow.html", {"form": form}, status=400)
+    question = form.cleaned_data["question"]
+    tasks.follow.enqueue(email=form.cleaned_data["email"], question_id=question.pk)
+    return render(request, "newsletter/check_inbox.html", {**context, "question": question})
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
@@ -70,6 +93,7 @@ def confirm(request, token):
         context = {
             "subscriber": subscriber,
             "topics": subscriber.topics.all(),
+            "questions": subscriber.followed_questions(),
             "manage_token": tokens.manage_token(subscriber),
         }
         return render(request, "newsletter/confirmed.html", context)

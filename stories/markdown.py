@@ -58,11 +58,15 @@ def _render_citation(self, tokens, idx, options, env) -> str:
     if number not in outlets:
         # An unresolved marker (a draft in progress) stays visible but links nowhere.
         return f'<sup class="cite cite-missing">[{number}]</sup>'
-    seen = env["seen"]
-    seen[number] += 1
     label = escape(f"Source {number}: {outlets[number]}")
+    href = escape(env.get("page", "")) + f"#source-{number}"
+    seen = env.get("seen")
+    if seen is None:
+        # A line outside the body: its markers are not among the sources' back-links.
+        return f'<sup class="cite"><a href="{href}" aria-label="{label}">[{number}]</a></sup>'
+    seen[number] += 1
     return (
-        f'<sup class="cite"><a href="#source-{number}" id="cite-{number}-{seen[number]}" '
+        f'<sup class="cite"><a href="{href}" id="cite-{number}-{seen[number]}" '
         f'aria-label="{label}">[{number}]</a></sup>'
     )
 
@@ -121,6 +125,25 @@ def citation_numbers(body: str) -> list[int]:
             if child.type == "citation":
                 numbers.append(child.meta["number"])
     return numbers
+
+
+def render_line(text: str, outlets: dict[int, str], *, page: str = "") -> SafeString:
+    """One line that may cite sources (a timeline event), as inline HTML.
+
+    Its `[n]` markers link to source n of the story at `page` (this page when
+    empty); `outlets` maps the story's citation numbers to outlet names, and a
+    marker with no citation stays visible but links nowhere.
+    """
+    html = _md.renderInline(text or "", {"outlets": outlets, "page": page})
+    return mark_safe(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel=None,
+        )
+    )
 
 
 def render_body(body: str, outlets: dict[int, str] | None = None) -> SafeString:

@@ -21,7 +21,7 @@ from factlen.db import count_related
 
 from . import limits
 from .images import LeadImage, LeadImageField
-from .markdown import citation_numbers, render_body_with_anchors
+from .markdown import citation_numbers, render_body_with_anchors, render_line
 from .partial_dates import PRECISIONS, PartialDate
 from .source_mix import SourceMix
 
@@ -617,6 +617,13 @@ class Story(models.Model):
         return SourceMix.of([c.source for c in self.citations.all()])
 
     @property
+    def timeline(self):
+        """(event, its text with [n] linked to this story's sources) in order,
+        from the loaded rows."""
+        outlets = {c.number: c.source.outlet.name for c in self.citations.all()}
+        return [(event, render_line(event.text, outlets)) for event in self.timeline_events.all()]
+
+    @property
     def viewpoints_with_sources(self):
         """(viewpoint, the citations its detail cites) in order, from the loaded rows."""
         by_number = {c.number: c for c in self.citations.all()}
@@ -795,11 +802,18 @@ class OpenQuestionQuerySet(models.QuerySet):
             .order_by("story__published_at", "story", "position", "pk")
         )
 
+    def open_to_readers(self):
+        """Open, or answered by a story readers cannot see yet (scheduled)."""
+        return self.filter(
+            Q(status="open") | Q(status="answered") & ~Q(answered_in__in=Story.objects.published())
+        )
+
     def still_open_in(self, topic, *, limit=10):
-        """The topic's open questions in live stories, oldest story first."""
+        """The topic's questions open to readers in live stories, oldest story first."""
         live = Story.objects.published().filter(topic=topic).values("pk")
         return (
-            self.filter(status="open", story__in=live)
+            self.open_to_readers()
+            .filter(story__in=live)
             .select_related("story__topic")
             .only("text", "story__title", "story__slug", "story__topic__slug")
             .order_by("story__published_at", "story", "position", "pk")[:limit]
@@ -868,12 +882,23 @@ class OpenQuestion(StoryItem):
             self.answered_in and self.answered_in.is_live
         )
 
+    @property
+    def is_open_to_readers(self) -> bool:
+        """Open as readers see it: open, or answered by a story not live yet."""
+        return self.status == self.Status.OPEN or (
+            self.status == self.Status.ANSWERED and not self.shows_answer
+        )
+
     def answer(self, *, story, paragraph=None, on=None):
-        """Mark the question answered by `story` (saved)."""
+        """Mark the question answered by `story` (saved), on `on`: by default
+        today, or the day a scheduled story goes live."""
+        today = timezone.localdate()
+        if on is None and story.published_at and story.published_at > timezone.now():
+            on = timezone.localdate(story.published_at)
         self.status = self.Status.ANSWERED
         self.answered_in = story
         self.answered_paragraph = paragraph
-        self.answered_on = on or timezone.localdate()
+        self.answered_on = on or today
         self.save()
 
     def reopen(self):
@@ -1026,6 +1051,10 @@ class Correction(models.Model):
         CORRECTION = "correction", "Correction"
         CLARIFICATION = "clarification", "Clarification"
         UPDATE = "update", "Update"
+
+    # The kinds that mend what readers were told, sent again to readers a
+    # digest gave the story (newsletter); an update adds news and is not.
+    RESENT_KINDS = (Kind.CORRECTION, Kind.CLARIFICATION)
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="corrections")
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)

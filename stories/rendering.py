@@ -8,7 +8,8 @@ notes and sources, and the tags that describe it to search engines and
 social sites. That part changes only when the story or something it shows
 changes, and every such change touches the story's `updated_at`
 (stories.signals). So the rendered article is kept in the cache under the
-story's id and `updated_at`, and rendered again only after a change. The page
+story's id and `updated_at`, and rendered again only after a change, or once
+a scheduled story answering one of its questions goes live. The page
 around it (navigation, more stories in the topic) is rendered per request;
 previews always render afresh.
 
@@ -19,12 +20,14 @@ every request the page cache does not answer: a link with a campaign's query
 string, say, or a worker whose local cache has not seen the page yet.
 """
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from factlen.caching import cached_for_version, code_version
@@ -56,12 +59,29 @@ def story_article(request, story, *, preview=False) -> RenderedArticle:
     )
     kept = cache.get(key)
     if kept is not None:
-        head, body = kept
-        # Safe: rendered from our templates, which escape what they show.
-        return RenderedArticle(mark_safe(head), mark_safe(body))
+        head, body, until = kept
+        if until is None or time.time() < until:
+            # Safe: rendered from our templates, which escape what they show.
+            return RenderedArticle(mark_safe(head), mark_safe(body))
     article = _render(request, story, canonical_url)
-    cache.set(key, (str(article.head), str(article.body)), settings.PAGE_CACHE_TIMEOUT)
+    until = _answer_goes_live(story)
+    cache.set(key, (str(article.head), str(article.body), until), settings.PAGE_CACHE_TIMEOUT)
     return article
+
+
+def _answer_goes_live(story) -> float | None:
+    """When the first scheduled story answering one of `story`'s questions goes
+    live (epoch seconds), or None: the kept article shows the answer from then,
+    though no save touched the story (from its prefetched questions)."""
+    now = timezone.now()
+    times = [
+        question.answered_in.published_at
+        for question in story.open_questions.all()
+        if question.answered_in is not None
+        and question.answered_in.status == Story.Status.PUBLISHED
+        and question.answered_in.published_at > now
+    ]
+    return min(times).timestamp() if times else None
 
 
 def _render(request, story, canonical_url) -> RenderedArticle:

@@ -19,7 +19,7 @@ from .models import (
 )
 from .rendering import front_page, story_article
 from .search import SearchTooSlow, clean_query, search_stories, snippet, time_limit, uses_full_text
-from .timelines import merged_timeline
+from .timelines import merged_timeline, with_citations
 
 RELATED_STORIES = 3
 
@@ -66,7 +66,9 @@ def topic_detail(request, topic):
 def topic_timeline(request, topic):
     topic = get_object_or_404(Topic, slug=topic)
     newest_first = request.GET.get("order") == "newest"
-    events = merged_timeline(TimelineEvent.objects.in_topic(topic), newest_first=newest_first)
+    events = with_citations(
+        merged_timeline(TimelineEvent.objects.in_topic(topic), newest_first=newest_first)
+    )
     context = {
         "topic": topic,
         "events": events,

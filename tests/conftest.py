@@ -70,6 +70,7 @@ def site_env(tmp_path, transactional_db):
         "SCHEDULE_DIGEST": "0 0 1 1 *",
         "SCHEDULE_LINK_CHECKS": "0 0 1 1 *",
         "SCHEDULE_CLEANUP": "0 0 1 1 *",
+        "SCHEDULE_ANSWERS": "0 0 1 1 *",
     }
     if connection.vendor == "postgresql":
         db = connection.settings_dict

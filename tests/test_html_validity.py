@@ -17,7 +17,7 @@ from django.test import Client
 
 from newsletter import tokens
 from newsletter.models import Subscriber
-from stories.models import Correction, Story
+from stories.models import Correction, OpenQuestion, Story
 
 from .factories import SubscriberFactory
 
@@ -59,12 +59,14 @@ def public_pages(client):
     Story.objects.filter(pk=withdrawn.pk).update(
         status=Story.Status.WITHDRAWN, withdrawn_reason="Its main source was retracted."
     )
+    question = OpenQuestion.objects.filter(story=story, status="open").first()
     reader = SubscriberFactory(email="valid@example.org", topics=[story.topic])
     confirm = tokens.confirm_token(reader)
     manage = tokens.manage_token(reader)
     gets = {
         "home": "/",
         "topic": story.topic.get_absolute_url(),
+        "topic timeline": story.topic.get_absolute_url() + "timeline/",
         "story": story.get_absolute_url(),
         "story with a lead image": illustrated.get_absolute_url(),
         "search": "/search/?q=council",
@@ -93,6 +95,12 @@ def public_pages(client):
         "newsletter sign-up error": ("/newsletter/subscribe/", {"email": "not an address"}),
         "newsletter confirmed": (f"/newsletter/confirm/{confirm}/", {}),
         "newsletter unsubscribed": (f"/newsletter/unsubscribe/{manage}/", {}),
+        "follow check inbox": (
+            "/newsletter/follow/",
+            {"email": "dora@example.org", "question": question.pk},
+        ),
+        "follow error": ("/newsletter/follow/", {"email": "x", "question": question.pk}),
+        "follow unknown question": ("/newsletter/follow/", {"email": "x@example.org"}),
     }
     for name, (url, data) in posts.items():
         pages[name] = client.post(url, data)

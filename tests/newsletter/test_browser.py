@@ -108,3 +108,24 @@ def test_axe_finds_no_serious_or_critical_violations_on_newsletter_pages(
     expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
     check("unsubscribed")
     assert found == {}
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_reader_follows_a_question_from_the_story_page_and_confirms(
+    page, live_server, published_story, mailoutbox, width
+):
+    page.set_viewport_size({"width": width, "height": 900})
+    question = published_story.open_questions.get(position=0)
+    page.goto(live_server.url + published_story.get_absolute_url())
+    box = page.locator("details.follow-question").first
+    box.get_by_text("Follow this question").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scroll"
+    assert e2e.axe_violations(page) == []
+    box.get_by_label("Email address").fill("dora@example.org")
+    box.get_by_role("button", name="Follow").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox…")
+    expect(page.get_by_text(question.text)).to_be_visible()
+
+    page.goto(live_server.url + link(mailoutbox[0], "confirm"))
+    page.get_by_role("button", name="Confirm my subscription").click()
+    expect(page.get_by_role("listitem").filter(has_text=question.text)).to_be_visible()

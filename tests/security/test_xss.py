@@ -25,9 +25,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from newsletter.models import Subscriber
+from newsletter.models import QuestionFollow, SentStory, Subscriber
 from sources.models import Outlet, Source
-from stories.models import Author, PreviewLink, Story
+from stories.models import Author, Correction, PreviewLink, Story
 
 from ..e2e import conftest as e2e
 from ..factories import UserFactory, package_data
@@ -365,6 +365,19 @@ def test_emails_shown_as_mail_clients_show_them_run_nothing(page, client, hostil
     assert len(mailoutbox) == 2  # the confirmation and the digest
     digest = mailoutbox[1]
     assert hostile["stories"][0].title in digest.body  # the text part keeps the text as written
+    # A correction in the next digest, and the answer to a followed question.
+    imported, written = hostile["stories"]
+    SentStory.objects.filter(subscriber=reader).update(
+        sent_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    Correction.objects.create(story=imported, text=" ".join(PAYLOADS))
+    question = imported.open_questions.first()
+    QuestionFollow.objects.create(subscriber=reader, question=question)
+    question.answer(story=written, paragraph=1)
+    with open(os.devnull, "w") as quiet:
+        call_command("send_digest", stdout=quiet)
+        call_command("send_answers", stdout=quiet)
+    assert len(mailoutbox) == 4
     for message in mailoutbox:
         (html, kind), *_ = message.alternatives
         assert kind == "text/html"

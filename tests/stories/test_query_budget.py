@@ -23,7 +23,9 @@ BUDGETS = {
     "story": 14,  # the byline's authors, and the authors on the topic's cards: a query each
     "topic": 8,  # with its open and recently answered questions
     "topic page 2": 6,
-    "topic timeline": 5,  # the topic, then every event of its live stories in one query
+    # The topic, every event of its live stories in one query, and the outlets
+    # their [n] markers name in another.
+    "topic timeline": 6,
     "home": 7,  # on PostgreSQL each topic's newest ids, then the stories
     "search": 6,  # on PostgreSQL one sets the search's time limit
     "rss": 4,

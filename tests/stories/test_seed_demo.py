@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.http import HttpRequest
 
 from sources.models import Outlet, Source
-from stories.models import Story, Topic
+from stories.models import Correction, OpenQuestion, Story, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,20 @@ def test_demo_content_exercises_every_section_of_a_story_page():
     assert not Outlet.objects.filter(sources__isnull=False, kind=Outlet.Kind.OTHER).exists()
     assert not Outlet.objects.filter(description="").exists()
     assert Outlet.objects.values("kind").distinct().count() >= 6
+
+
+def test_demo_content_shows_an_answered_question_and_a_correction(client):
+    seed()
+    question = OpenQuestion.objects.get(status="answered")
+    assert question.shows_answer
+    assert question.answered_in.slug == "time-of-use-electricity-tariff-rollout"
+    page = client.get(question.story.get_absolute_url()).content.decode()
+    assert "Answered <time" in page and question.answered_in.title in page
+    topic_page = client.get(question.story.topic.get_absolute_url()).content.decode()
+    assert "Recently answered" in topic_page
+    (note,) = Correction.objects.public()
+    assert note.kind == Correction.Kind.CORRECTION
+    assert "It closed on 17 October." in client.get("/corrections/").content.decode()
 
 
 def test_every_demo_story_page_renders(client):

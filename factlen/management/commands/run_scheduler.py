@@ -9,9 +9,9 @@ from factlen.scheduler import build
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic jobs on their cron schedules (SCHEDULE_DIGEST, SCHEDULE_LINK_CHECKS, "
-        "SCHEDULE_CLEANUP, in TIME_ZONE) until stopped. Several may run: each "
-        "occurrence runs once, and one missed while none ran is run once at start."
+        "Run the periodic jobs on their cron schedules (SCHEDULE_DIGEST, SCHEDULE_ANSWERS, "
+        "SCHEDULE_LINK_CHECKS, SCHEDULE_CLEANUP, in TIME_ZONE) until stopped. Several may "
+        "run: each occurrence runs once, and one missed while none ran is run once at start."
     )
 
     def add_arguments(self, parser):

@@ -47,8 +47,12 @@ class Command(BaseCommand):
         for entry in authors:
             Author.objects.update_or_create(slug=entry["slug"], defaults=entry)
         files = sorted(PACKAGES.glob("*.json"))
-        for path in files:
-            import_package(parse_package(path.read_bytes()), folder=PACKAGES)
+        packages = [parse_package(path.read_bytes()) for path in files]
+        # Newest first: a question links to the later story that answers it
+        # only if that story is here when the question's story is imported.
+        packages.sort(key=lambda data: data.get("published_at") or "", reverse=True)
+        for data in packages:
+            import_package(data, folder=PACKAGES)
         self.stdout.write(
             f"Demo content: {len(outlets)} outlets, {len(authors)} authors and "
             f"{len(files)} stories "
