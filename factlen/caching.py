@@ -117,7 +117,11 @@ def _new_state(*, next_change_at=None, scheduling=True) -> ContentState:
 
 def content_state() -> ContentState:
     """The current content state; a new one once a scheduled story's time comes."""
-    state = cache.get(_state_key())
+    return _current(cache.get(_state_key()))
+
+
+def _current(state: ContentState | None) -> ContentState:
+    """`state` as read from the cache, or a new one if there was none or its time is up."""
     if state is None or (state.next_change_at is not None and time.time() >= state.next_change_at):
         try:
             state = _new_state()
@@ -218,19 +222,50 @@ def public_page(view):
 
 @dataclass(frozen=True)
 class CachedPage:
+    version: str  # the content version it was rendered from
     status: int
     headers: tuple[tuple[str, str], ...]
     body_gzip: bytes
     etag: str
     last_modified: float
+    last_modified_http: str  # the same, as the header says it
+
+
+# Longest path whose "is it a public page?" answer is remembered, and how many are.
+REMEMBERED_PATH_LENGTH = 300
+REMEMBERED_PATHS = 2048
+
+
+@functools.lru_cache(maxsize=REMEMBERED_PATHS)
+def _public_path(urlconf: str, path: str) -> bool:
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return False
+    return getattr(match.func, "public_page", False)
+
+
+def is_public_path(path: str) -> bool:
+    """Whether `path` is served by a view marked `public_page`.
+
+    Remembered per path (the URL patterns do not change while the process
+    runs), so a page served from the cache is not resolved each time.
+    """
+    urlconf = settings.ROOT_URLCONF
+    if len(path) > REMEMBERED_PATH_LENGTH:
+        return _public_path.__wrapped__(urlconf, path)
+    return _public_path(urlconf, path)
 
 
 class PageCacheMiddleware:
     """Serve anonymous readers' public pages from the cache.
 
-    Keyed by the content version, scheme, host, path and query. Pages are
-    stored gzip-compressed once and sent as they are to clients that accept
-    gzip (nearly all), so a hit costs one cache read and no rendering. Each
+    Keyed by the code version, scheme, host, path and query; each page
+    holds the content version it was rendered from and is served only while
+    that version is current. The content state and the page are read in one
+    round trip to the cache. Pages are stored gzip-compressed once and sent
+    as they are to clients that accept gzip (nearly all), so a hit costs one
+    cache read and no rendering. Each
     response carries a weak ETag and Last-Modified for conditional requests,
     and `Cache-Control` that lets a shared HTTP cache keep it for
     PAGE_CACHE_SHARED_SECONDS, never past the next scheduled story's time,
@@ -243,10 +278,12 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
-        state = content_state()
-        key = self._key(request, state)
-        page = cache.get(key)
-        if page is not None:
+        key = self._key(request)
+        state_key = _state_key()
+        found = cache.get_many([state_key, key])
+        state = _current(found.get(state_key))
+        page = found.get(key)
+        if page is not None and page.version == state.version:
             return self._respond(request, page, state, "hit")
         response = self.get_response(request)
         if not self._cacheable_response(request, response):
@@ -264,11 +301,7 @@ class PageCacheMiddleware:
             and "HTTP_AUTHORIZATION" not in request.META
         ):
             return False
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return False
-        return getattr(match.func, "public_page", False)
+        return is_public_path(request.path_info)
 
     @staticmethod
     def _cacheable_response(request, response) -> bool:
@@ -287,15 +320,16 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def _key(request, state) -> str:
+    def _key(request) -> str:
         target = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         digest = hashlib.sha256(target.encode()).hexdigest()[:32]
-        return f"factlen:page:{state.version}:{digest}"
+        return f"factlen:page:{code_version()}:{digest}"
 
     @staticmethod
     def _store(key, response, state) -> CachedPage:
         body = response.content
         page = CachedPage(
+            version=state.version,
             status=response.status_code,
             headers=tuple(
                 (name, value)
@@ -305,6 +339,7 @@ class PageCacheMiddleware:
             body_gzip=gzip.compress(body, compresslevel=6, mtime=0),
             etag=f'W/"{hashlib.sha256(body).hexdigest()[:32]}"',
             last_modified=state.changed_at,
+            last_modified_http=http_date(state.changed_at),
         )
         cache.set(key, page, settings.PAGE_CACHE_TIMEOUT)
         return page
@@ -321,7 +356,7 @@ class PageCacheMiddleware:
         response["Content-Length"] = str(len(body))
         patch_vary_headers(response, ["Accept-Encoding"])
         response["ETag"] = page.etag
-        response["Last-Modified"] = http_date(page.last_modified)
+        response["Last-Modified"] = page.last_modified_http
         shared = settings.PAGE_CACHE_SHARED_SECONDS
         until_next = state.seconds_to_next_change(timezone.now().timestamp())
         if until_next is not None:

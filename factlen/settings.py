@@ -157,6 +157,9 @@ OUTAGE_RETRY_AFTER = env.int("OUTAGE_RETRY_AFTER", default=10)
 # production shares one among its processes: CACHE_URL=redis://cache:6379/0.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://factlen")}
 CACHES["default"].setdefault("KEY_PREFIX", "factlen")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, with one Redis client per process instead of one per call.
+    CACHES["default"]["BACKEND"] = "factlen.redis_cache.RedisCache"
 # Anonymous readers' pages, feeds and sitemaps are kept in that cache until the
 # content changes (factlen/caching.py). PAGE_CACHE=false turns it off.
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
