@@ -18,6 +18,7 @@ Across processes the cache must be shared (CACHE_URL=redis://…): local
 memory, the default, serves one process, as `make run` does.
 """
 
+import contextvars
 import functools
 import gzip
 import hashlib
@@ -31,7 +32,7 @@ from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import InvalidCacheBackendError, cache, caches
 from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
@@ -57,6 +58,11 @@ FRESH_HEADERS = {
 }  # fmt: skip
 
 
+# Process memory in front of the shared cache for what is kept under a key that
+# names a version (settings.CACHES; see `read_kept`).
+LOCAL_CACHE = "local"
+
+
 @dataclass(frozen=True)
 class ContentState:
     version: str
@@ -65,6 +71,24 @@ class ContentState:
 
     def seconds_to_next_change(self, now: float) -> float | None:
         return None if self.next_change_at is None else max(0.0, self.next_change_at - now)
+
+    def is_over(self, now: float) -> bool:
+        return self.next_change_at is not None and now >= self.next_change_at
+
+
+class _RequestState:
+    """The content state as the current request first read it."""
+
+    __slots__ = ("state",)
+
+    def __init__(self):
+        self.state = None
+
+
+# Set by PageCacheMiddleware for the length of each request: a page is rendered
+# from one content version, and the navigation, the kept fragments and the
+# data they show then cost no further read of the state.
+_request_state = contextvars.ContextVar("factlen_request_state", default=None)
 
 
 @functools.cache
@@ -112,17 +136,32 @@ def _new_state(*, next_change_at=None, scheduling=True) -> ContentState:
         version=uuid.uuid4().hex[:16], changed_at=time.time(), next_change_at=next_change_at
     )
     cache.set(_state_key(), state, timeout=None)
+    _remember(state)
     return state
 
 
+def _remember(state: ContentState) -> None:
+    if (request_state := _request_state.get()) is not None:
+        request_state.state = state
+
+
 def content_state() -> ContentState:
-    """The current content state; a new one once a scheduled story's time comes."""
-    return _current(cache.get(_state_key()))
+    """The current content state; a new one once a scheduled story's time comes.
+
+    Read once per request (a change made during the request is seen at once).
+    """
+    request_state = _request_state.get()
+    known = request_state.state if request_state is not None else None
+    if known is not None and not known.is_over(time.time()):
+        return known
+    state = _current(cache.get(_state_key()))
+    _remember(state)
+    return state
 
 
 def _current(state: ContentState | None) -> ContentState:
     """`state` as read from the cache, or a new one if there was none or its time is up."""
-    if state is None or (state.next_change_at is not None and time.time() >= state.next_change_at):
+    if state is None or state.is_over(time.time()):
         try:
             state = _new_state()
         except DatabaseError:
@@ -162,11 +201,43 @@ def _committed_change() -> None:
 def cached_for_version(key: str, compute, timeout: int | None = None):
     """`compute()`, kept until the content changes (data every page shares)."""
     full_key = f"factlen:data:{content_state().version}:{key}"
-    value = cache.get(full_key)
+    value = read_kept([full_key]).get(full_key)
     if value is None:
         value = compute()
-        cache.set(full_key, value, timeout or settings.PAGE_CACHE_TIMEOUT)
+        keep({full_key: value}, timeout or settings.PAGE_CACHE_TIMEOUT)
     return value
+
+
+def _local_cache():
+    try:
+        return caches[LOCAL_CACHE]
+    except InvalidCacheBackendError:  # settings without it: the shared cache alone
+        return None
+
+
+def read_kept(keys: list[str]) -> dict:
+    """What is kept under `keys`, each naming the version of what it holds.
+
+    What such a key holds never changes (a change makes a new key), so each
+    process keeps a copy of what it reads in its own memory (settings'
+    `local` cache, bounded) and asks the shared cache only for the rest: one
+    round trip, or none.
+    """
+    local = _local_cache()
+    found = local.get_many(keys) if local is not None else {}
+    if missing := [key for key in keys if key not in found]:
+        shared = cache.get_many(missing)
+        if shared and local is not None:
+            local.set_many(shared, settings.PAGE_CACHE_TIMEOUT)
+        found.update(shared)
+    return found
+
+
+def keep(values: dict, timeout: int) -> None:
+    """Keep `values` under keys that name their version, for `read_kept`."""
+    cache.set_many(values, timeout)
+    if (local := _local_cache()) is not None:
+        local.set_many(values, timeout)
 
 
 def purge_shared_caches() -> None:
@@ -276,12 +347,20 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        token = _request_state.set(_RequestState())
+        try:
+            return self._serve(request)
+        finally:
+            _request_state.reset(token)
+
+    def _serve(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
         key = self._key(request)
         state_key = _state_key()
         found = cache.get_many([state_key, key])
         state = _current(found.get(state_key))
+        _remember(state)
         page = found.get(key)
         if page is not None and page.version == state.version:
             return self._respond(request, page, state, "hit")

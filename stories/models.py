@@ -193,6 +193,22 @@ class StoryQuerySet(models.QuerySet):
         come with the rendered article (stories.rendering)."""
         return self.select_related("topic").defer("search_vector")
 
+    def article(self, slug):
+        """The story at `slug` for its page, or None: its own fields (not its
+        search vector), and its topic from the live topics, which are kept
+        per content version (a live story's topic is one), so no join.
+
+        Slugs are unique: no ordering, and a query Django builds quickly.
+        """
+        try:
+            story = self.defer("search_vector").get(slug=slug)
+        except self.model.DoesNotExist:
+            return None
+        topic = next((t for t in live_topics() if t.pk == story.topic_id), None)
+        if topic is not None:
+            story.topic = topic
+        return story
+
     def for_withdrawn_notice(self):
         """What the 410 page for a withdrawn story shows."""
         fields = ("title", "published_at", "withdrawn_reason", "topic__name", "topic__slug")

@@ -22,12 +22,11 @@ string, say, or a worker whose local cache has not seen the page yet.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from factlen.caching import cached_for_version, code_version
+from factlen.caching import cached_for_version, code_version, keep, read_kept
 
 from .models import PAGE_ROWS, Story, live_topics
 
@@ -54,13 +53,13 @@ def story_article(request, story, *, preview=False) -> RenderedArticle:
             canonical_url,
         ]
     )
-    kept = cache.get(key)
+    kept = read_kept([key]).get(key)
     if kept is not None:
         head, body = kept
         # Safe: rendered from our templates, which escape what they show.
         return RenderedArticle(mark_safe(head), mark_safe(body))
     article = _render(request, story, canonical_url)
-    cache.set(key, (str(article.head), str(article.body)), settings.PAGE_CACHE_TIMEOUT)
+    keep({key: (str(article.head), str(article.body))}, settings.PAGE_CACHE_TIMEOUT)
     return article
 
 

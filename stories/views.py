@@ -79,7 +79,7 @@ def topic_timeline(request, topic):
 
 @public_page
 def story_detail(request, topic, slug):
-    story = Story.objects.published().for_article().filter(slug=slug).first()
+    story = Story.objects.published().article(slug)
     if story is None:
         withdrawn = get_object_or_404(
             Story.objects.for_withdrawn_notice(), slug=slug, status=Story.Status.WITHDRAWN

@@ -36,7 +36,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(params=["locmem", "redis"], autouse=True)
 def page_cache(request, settings):
     if request.param == "redis":
-        settings.CACHES = {"default": request.getfixturevalue("redis_cache_settings")}
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": request.getfixturevalue("redis_cache_settings"),
+        }
     settings.PAGE_CACHE = True
     return request.param
 
@@ -449,3 +452,48 @@ def test_only_views_marked_public_are_looked_up_in_the_cache(story):
     assert caching.is_public_path(f"/{long_slug}/")  # a topic's address, if there were one
     assert not caching.is_public_path(f"/admin/{long_slug}/")
     assert caching._public_path.cache_info().currsize == remembered
+
+
+def test_a_page_rendered_without_the_page_cache_reads_the_content_state_once(
+    client, story, settings, monkeypatch
+):
+    settings.PAGE_CACHE = False
+    get(client, story.get_absolute_url())  # fills what the page keeps per version
+    reads = []
+    original = caching._current
+
+    def counted(state):
+        reads.append(state)
+        return original(state)
+
+    monkeypatch.setattr(caching, "_current", counted)
+    get(client, story.get_absolute_url())
+    assert len(reads) == 1
+
+
+def test_a_change_during_a_request_is_seen_at_once_within_it(rf):
+    seen = []
+
+    def view(request):
+        seen.append(caching.content_state().version)
+        caching.content_changed()
+        seen.append(caching.content_state().version)
+        return HttpResponse("ok")
+
+    caching.PageCacheMiddleware(view)(rf.post("/"))
+    assert seen[0] != seen[1]
+    assert caching.content_state().version == seen[1]
+
+
+def test_what_is_kept_under_a_version_is_read_from_process_memory_after_the_first_read(
+    page_cache,
+):
+    key = f"factlen:data:{caching.content_state().version}:example"
+    caching.keep({key: ["kept"]}, 60)
+    assert caching.read_kept([key]) == {key: ["kept"]}
+    caches["default"].delete(key)
+    assert caching.read_kept([key]) == {key: ["kept"]}
+    first, second = caching.read_kept([key])[key], caching.read_kept([key])[key]
+    assert first is not second  # a copy each time: no reader changes another's
+    caching.content_changed()
+    assert caching.cached_for_version("example", lambda: ["new"]) == ["new"]
