@@ -18,6 +18,7 @@ Across processes the cache must be shared (CACHE_URL=redis://…): local
 memory, the default, serves one process, as `make run` does.
 """
 
+import contextvars
 import functools
 import gzip
 import hashlib
@@ -31,7 +32,7 @@ from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import InvalidCacheBackendError, cache, caches
 from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
@@ -58,6 +59,11 @@ FRESH_HEADERS = {
 }  # fmt: skip
 
 
+# Process memory in front of the shared cache for what is kept under a key that
+# names a version (settings.CACHES; see `read_kept`).
+LOCAL_CACHE = "local"
+
+
 @dataclass(frozen=True)
 class ContentState:
     version: str
@@ -66,6 +72,24 @@ class ContentState:
 
     def seconds_to_next_change(self, now: float) -> float | None:
         return None if self.next_change_at is None else max(0.0, self.next_change_at - now)
+
+    def is_over(self, now: float) -> bool:
+        return self.next_change_at is not None and now >= self.next_change_at
+
+
+class _RequestState:
+    """The content state as the current request first read it."""
+
+    __slots__ = ("state",)
+
+    def __init__(self):
+        self.state = None
+
+
+# Set by PageCacheMiddleware for the length of each request: a page is rendered
+# from one content version, and the navigation, the kept fragments and the
+# data they show then cost no further read of the state.
+_request_state = contextvars.ContextVar("factlen_request_state", default=None)
 
 
 @functools.cache
@@ -113,21 +137,38 @@ def _new_state(*, next_change_at=None, scheduling=True) -> ContentState:
         version=uuid.uuid4().hex[:16], changed_at=time.time(), next_change_at=next_change_at
     )
     cache.set(_state_key(), state, timeout=None)
+    _remember(state)
     return state
+
+
+def _remember(state: ContentState) -> None:
+    if (request_state := _request_state.get()) is not None:
+        request_state.state = state
 
 
 def content_state() -> ContentState:
     """The current content state; a new one once a scheduled story's time comes.
 
+    Read once per request (a change made during the request is seen at once).
+    """
+    request_state = _request_state.get()
+    known = request_state.state if request_state is not None else None
+    if known is not None and not known.is_over(time.time()):
+        return known
+    state = _current(cache.get(_state_key()))
+    _remember(state)
+    return state
+
+
+def _current(state: ContentState | None) -> ContentState:
+    """`state` as read from the cache, or a new one if there was none or its time is up.
+
     With read replicas, a request meeting a state younger than
     DATABASE_REPLICA_MAX_LAG reads from the primary: a replica may not have
     the change that started it yet, and what is read now is kept under it.
     """
-    state = cache.get(_state_key())
     now = time.time()
-    turning_over = state is None or (
-        state.next_change_at is not None and now >= state.next_change_at
-    )
+    turning_over = state is None or state.is_over(now)
     if turning_over or now - state.changed_at < settings.DATABASE_REPLICA_MAX_LAG:
         read_from_primary()
     if turning_over:
@@ -170,11 +211,43 @@ def _committed_change() -> None:
 def cached_for_version(key: str, compute, timeout: int | None = None):
     """`compute()`, kept until the content changes (data every page shares)."""
     full_key = f"factlen:data:{content_state().version}:{key}"
-    value = cache.get(full_key)
+    value = read_kept([full_key]).get(full_key)
     if value is None:
         value = compute()
-        cache.set(full_key, value, timeout or settings.PAGE_CACHE_TIMEOUT)
+        keep({full_key: value}, timeout or settings.PAGE_CACHE_TIMEOUT)
     return value
+
+
+def _local_cache():
+    try:
+        return caches[LOCAL_CACHE]
+    except InvalidCacheBackendError:  # settings without it: the shared cache alone
+        return None
+
+
+def read_kept(keys: list[str]) -> dict:
+    """What is kept under `keys`, each naming the version of what it holds.
+
+    What such a key holds never changes (a change makes a new key), so each
+    process keeps a copy of what it reads in its own memory (settings'
+    `local` cache, bounded) and asks the shared cache only for the rest: one
+    round trip, or none.
+    """
+    local = _local_cache()
+    found = local.get_many(keys) if local is not None else {}
+    if missing := [key for key in keys if key not in found]:
+        shared = cache.get_many(missing)
+        if shared and local is not None:
+            local.set_many(shared, settings.PAGE_CACHE_TIMEOUT)
+        found.update(shared)
+    return found
+
+
+def keep(values: dict, timeout: int) -> None:
+    """Keep `values` under keys that name their version, for `read_kept`."""
+    cache.set_many(values, timeout)
+    if (local := _local_cache()) is not None:
+        local.set_many(values, timeout)
 
 
 def purge_shared_caches() -> None:
@@ -230,19 +303,50 @@ def public_page(view):
 
 @dataclass(frozen=True)
 class CachedPage:
+    version: str  # the content version it was rendered from
     status: int
     headers: tuple[tuple[str, str], ...]
     body_gzip: bytes
     etag: str
     last_modified: float
+    last_modified_http: str  # the same, as the header says it
+
+
+# Longest path whose "is it a public page?" answer is remembered, and how many are.
+REMEMBERED_PATH_LENGTH = 300
+REMEMBERED_PATHS = 2048
+
+
+@functools.lru_cache(maxsize=REMEMBERED_PATHS)
+def _public_path(urlconf: str, path: str) -> bool:
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return False
+    return getattr(match.func, "public_page", False)
+
+
+def is_public_path(path: str) -> bool:
+    """Whether `path` is served by a view marked `public_page`.
+
+    Remembered per path (the URL patterns do not change while the process
+    runs), so a page served from the cache is not resolved each time.
+    """
+    urlconf = settings.ROOT_URLCONF
+    if len(path) > REMEMBERED_PATH_LENGTH:
+        return _public_path.__wrapped__(urlconf, path)
+    return _public_path(urlconf, path)
 
 
 class PageCacheMiddleware:
     """Serve anonymous readers' public pages from the cache.
 
-    Keyed by the content version, scheme, host, path and query. Pages are
-    stored gzip-compressed once and sent as they are to clients that accept
-    gzip (nearly all), so a hit costs one cache read and no rendering. Each
+    Keyed by the code version, scheme, host, path and query; each page
+    holds the content version it was rendered from and is served only while
+    that version is current. The content state and the page are read in one
+    round trip to the cache. Pages are stored gzip-compressed once and sent
+    as they are to clients that accept gzip (nearly all), so a hit costs one
+    cache read and no rendering. Each
     response carries a weak ETag and Last-Modified for conditional requests,
     and `Cache-Control` that lets a shared HTTP cache keep it for
     PAGE_CACHE_SHARED_SECONDS, never past the next scheduled story's time,
@@ -253,12 +357,22 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        token = _request_state.set(_RequestState())
+        try:
+            return self._serve(request)
+        finally:
+            _request_state.reset(token)
+
+    def _serve(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
-        state = content_state()
-        key = self._key(request, state)
-        page = cache.get(key)
-        if page is not None:
+        key = self._key(request)
+        state_key = _state_key()
+        found = cache.get_many([state_key, key])
+        state = _current(found.get(state_key))
+        _remember(state)
+        page = found.get(key)
+        if page is not None and page.version == state.version:
             return self._respond(request, page, state, "hit")
         response = self.get_response(request)
         if not self._cacheable_response(request, response):
@@ -276,11 +390,7 @@ class PageCacheMiddleware:
             and "HTTP_AUTHORIZATION" not in request.META
         ):
             return False
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return False
-        return getattr(match.func, "public_page", False)
+        return is_public_path(request.path_info)
 
     @staticmethod
     def _cacheable_response(request, response) -> bool:
@@ -299,15 +409,16 @@ class PageCacheMiddleware:
         )
 
     @staticmethod
-    def _key(request, state) -> str:
+    def _key(request) -> str:
         target = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         digest = hashlib.sha256(target.encode()).hexdigest()[:32]
-        return f"factlen:page:{state.version}:{digest}"
+        return f"factlen:page:{code_version()}:{digest}"
 
     @staticmethod
     def _store(key, response, state) -> CachedPage:
         body = response.content
         page = CachedPage(
+            version=state.version,
             status=response.status_code,
             headers=tuple(
                 (name, value)
@@ -317,6 +428,7 @@ class PageCacheMiddleware:
             body_gzip=gzip.compress(body, compresslevel=6, mtime=0),
             etag=f'W/"{hashlib.sha256(body).hexdigest()[:32]}"',
             last_modified=state.changed_at,
+            last_modified_http=http_date(state.changed_at),
         )
         cache.set(key, page, settings.PAGE_CACHE_TIMEOUT)
         return page
@@ -333,7 +445,7 @@ class PageCacheMiddleware:
         response["Content-Length"] = str(len(body))
         patch_vary_headers(response, ["Accept-Encoding"])
         response["ETag"] = page.etag
-        response["Last-Modified"] = http_date(page.last_modified)
+        response["Last-Modified"] = page.last_modified_http
         shared = settings.PAGE_CACHE_SHARED_SECONDS
         until_next = state.seconds_to_next_change(timezone.now().timestamp())
         if until_next is not None:

@@ -191,6 +191,24 @@ OUTAGE_RETRY_AFTER = env.int("OUTAGE_RETRY_AFTER", default=10)
 # production shares one among its processes: CACHE_URL=redis://cache:6379/0.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://factlen")}
 CACHES["default"].setdefault("KEY_PREFIX", "factlen")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, with one Redis client per process instead of one per call.
+    CACHES["default"]["BACKEND"] = "factlen.redis_cache.RedisCache"
+# Each process's own copies of what is kept under a key naming its version
+# (rendered articles and cards, data kept per content version), which never
+# change: read before the shared cache (factlen.caching.read_kept). And the
+# template fragments, whose keys name the content and code versions too. Both
+# bounded: at most some 20 MB each.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "factlen-local",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "factlen-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 # Anonymous readers' pages, feeds and sitemaps are kept in that cache until the
 # content changes (factlen/caching.py). PAGE_CACHE=false turns it off.
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)

@@ -24,13 +24,12 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from factlen.caching import cached_for_version, code_version
+from factlen.caching import cached_for_version, code_version, keep, read_kept
 
 from .models import PAGE_ROWS, Story, bylines, live_topics
 
@@ -57,7 +56,7 @@ def story_article(request, story, *, preview=False) -> RenderedArticle:
             canonical_url,
         ]
     )
-    kept = cache.get(key)
+    kept = read_kept([key]).get(key)
     if kept is not None:
         head, body, until = kept
         if until is None or time.time() < until:
@@ -65,7 +64,7 @@ def story_article(request, story, *, preview=False) -> RenderedArticle:
             return RenderedArticle(mark_safe(head), mark_safe(body))
     article = _render(request, story, canonical_url)
     until = _answer_goes_live(story)
-    cache.set(key, (str(article.head), str(article.body), until), settings.PAGE_CACHE_TIMEOUT)
+    keep({key: (str(article.head), str(article.body), until)}, settings.PAGE_CACHE_TIMEOUT)
     return article
 
 

@@ -8,6 +8,7 @@ default, matches each word as a substring across the same fields.
 """
 
 import re
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -99,14 +100,15 @@ def uses_full_text() -> bool:
 
 @dataclass(frozen=True)
 class Results:
-    """Matching stories, best first, with `rank` and `headline`.
+    """Matching stories, best first, with `headline` (and `rank` on SQLite).
 
     Only the newest MAX_RANKED matches are ranked: a word in half the archive
     would otherwise mean ranking half the archive on every search. `count`
     is how many were ranked; `more` says whether older matches were left out.
+    `stories` may be sliced (a page) and iterated.
     """
 
-    stories: QuerySet
+    stories: "QuerySet | RankedStories"
     count: int
     more: bool
 
@@ -123,19 +125,66 @@ def search_stories(query: str, *, topic=None, full_text=None) -> Results:
     if topic is not None:
         stories = stories.filter(topic=topic)
     full_text = full_text if full_text is not None else uses_full_text()
-    matches, ranked = (
-        (_full_text_matches, _full_text_ranked)
-        if full_text
-        else (_substring_matches, _substring_ranked)
-    )
-    matching = matches(stories, query)
-    # The newest matches, through the stories' visibility index for a common
-    # word or the search index for a rare one: the planner picks.
+    if full_text:
+        return _full_text_results(stories, query)
+    matching = _substring_matches(stories, query)
     ids = list(matching.newest_first().values_list("pk", flat=True)[: MAX_RANKED + 1])
     candidates = Story.objects.published().filter(pk__in=ids[:MAX_RANKED])
     return Results(
-        ranked(candidates, query), count=min(len(ids), MAX_RANKED), more=len(ids) > MAX_RANKED
+        _substring_ranked(candidates, query),
+        count=min(len(ids), MAX_RANKED),
+        more=len(ids) > MAX_RANKED,
     )
+
+
+def _full_text_results(stories, query) -> Results:
+    """The newest matches with their rank, in one query (through the stories'
+    visibility index for a common word, the search index for a rare one: the
+    planner picks), ordered here; a page's cards and snippets come when that
+    page is taken (RankedStories), so nothing else reads 200 search vectors
+    again or sends 200 ids back."""
+    search = _search_query(query)
+    rows = list(
+        stories.filter(search_vector=search)
+        .newest_first()
+        .annotate(rank=SearchRank(F("search_vector"), search))
+        .values_list("pk", "rank")[: MAX_RANKED + 1]
+    )
+    # Best first; of equal rank, the newest (the rows come newest first).
+    order = sorted(range(min(len(rows), MAX_RANKED)), key=lambda i: (-rows[i][1], i))
+    return Results(
+        RankedStories([rows[i][0] for i in order], query),
+        count=len(order),
+        more=len(rows) > MAX_RANKED,
+    )
+
+
+class RankedStories(Sequence):
+    """Stories by id, in the order given, read a slice (a page) at a time:
+    each with its card's fields and a `headline` around the query's words."""
+
+    def __init__(self, ids: list[int], query: str):
+        self.ids = ids
+        self.query = query
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._stories(self.ids[index])
+        return self._stories([self.ids[index]])[0]
+
+    def __iter__(self):
+        return iter(self._stories(self.ids))
+
+    def _stories(self, ids):
+        if not ids:
+            return []
+        rows = _with_headline(Story.objects.published().filter(pk__in=ids), self.query)
+        by_pk = {story.pk: story for story in rows}
+        # A story withdrawn since the search is left out.
+        return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def search_for_editors(stories, term: str):
@@ -169,32 +218,21 @@ def _search_query(query):
     return SearchQuery(query, search_type="websearch", config=CONFIG)
 
 
-def _full_text_matches(stories, query):
-    return stories.filter(search_vector=_search_query(query))
-
-
-def _full_text_ranked(stories, query):
-    search = _search_query(query)
+def _with_headline(stories, query):
     # The snippet is cut from the start of the body: ts_headline's cost grows
     # with the text it reads.
     body = Left("body", SNIPPET_SOURCE_LENGTH)
     text = Concat("dek", Value(" … "), body, output_field=TextField())
-    return (
-        stories.for_cards()
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            headline=SearchHeadline(
-                text,
-                search,
-                config=CONFIG,
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=35,
-                min_words=15,
-            ),
-        )
-        .order_by("-rank", "-published_at", "-pk")
+    headline = SearchHeadline(
+        text,
+        _search_query(query),
+        config=CONFIG,
+        start_sel=_START,
+        stop_sel=_STOP,
+        max_words=35,
+        min_words=15,
     )
+    return stories.for_cards().annotate(headline=headline)
 
 
 def _terms(query):

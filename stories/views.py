@@ -37,10 +37,15 @@ def home(request):
 
 @public_page
 def topic_detail(request, topic):
-    topic = get_object_or_404(Topic, slug=topic)
-    topic.published_count = next((t.published_count for t in live_topics() if t.pk == topic.pk), 0)
-    stories = Story.objects.published().filter(topic=topic).for_cards()
-    page = page_or_404(request, stories, count=topic.published_count)
+    # A topic with live stories is one of the live topics, kept per content version.
+    slug = topic
+    topic = next((t for t in live_topics() if t.slug == slug), None)
+    if topic is None:
+        topic = get_object_or_404(Topic, slug=slug)
+        topic.published_count = 0
+    stories = Story.objects.published().filter(topic=topic).newest_first()
+    page = page_or_404(request, stories.values_list("pk", flat=True), count=topic.published_count)
+    page.object_list = Story.objects.published().cards_in_order(page.object_list)
     context = {
         "topic": topic,
         "page": page,
@@ -81,7 +86,7 @@ def topic_timeline(request, topic):
 
 @public_page
 def story_detail(request, topic, slug):
-    story = Story.objects.published().for_article().filter(slug=slug).first()
+    story = Story.objects.published().article(slug)
     if story is None:
         withdrawn = get_object_or_404(
             Story.objects.for_withdrawn_notice(), slug=slug, status=Story.Status.WITHDRAWN

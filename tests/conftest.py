@@ -105,7 +105,7 @@ def redis_cache_settings():
             raise
         pytest.skip(f"no Redis at {url} ({error})")
     client.flushdb()
-    yield {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    yield {"BACKEND": "factlen.redis_cache.RedisCache", "LOCATION": url}
     client.flushdb()
     client.close()
 

@@ -11,6 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 from django.http import HttpResponse
@@ -35,7 +36,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(params=["locmem", "redis"], autouse=True)
 def page_cache(request, settings):
     if request.param == "redis":
-        settings.CACHES = {"default": request.getfixturevalue("redis_cache_settings")}
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": request.getfixturevalue("redis_cache_settings"),
+        }
     settings.PAGE_CACHE = True
     return request.param
 
@@ -404,3 +408,92 @@ def test_topic_pages_of_a_new_topic_are_not_served_stale(client, story):
     topic = TopicFactory(name="Transport", slug="transport")
     complete_story(topic=topic, title="Buses on time")
     assert "Transport" in body(get(client, "/"))
+
+
+def test_a_hit_reads_the_cache_once_for_the_state_and_the_page(client, story, monkeypatch):
+    url = story.get_absolute_url()
+    get(client, url)
+    reads, inside = [], []  # local memory's get_many calls its own get: not a read of its own
+    backend = caches["default"]
+    for name in ("get", "get_many"):
+        original = getattr(backend, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            if not inside:
+                reads.append(_name)
+            inside.append(_name)
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(backend, name, counted)
+    assert get(client, url)["X-Page-Cache"] == "hit"
+    assert reads == ["get_many"]
+
+
+def test_a_page_kept_from_an_earlier_content_version_is_never_served(client, story):
+    url = story.get_absolute_url()
+    get(client, url)
+    caching.content_changed()
+    response = get(client, url)
+    assert response["X-Page-Cache"] == "miss"
+    assert get(client, url)["X-Page-Cache"] == "hit"
+
+
+def test_only_views_marked_public_are_looked_up_in_the_cache(story):
+    assert caching.is_public_path(story.get_absolute_url())
+    assert caching.is_public_path("/")
+    assert not caching.is_public_path("/admin/")
+    assert not caching.is_public_path("/newsletter/subscribe/")
+    assert not caching.is_public_path("/no-such-page/at/all/")
+    remembered = caching._public_path.cache_info().currsize
+    long_slug = "x" * caching.REMEMBERED_PATH_LENGTH
+    assert caching.is_public_path(f"/{long_slug}/")  # a topic's address, if there were one
+    assert not caching.is_public_path(f"/admin/{long_slug}/")
+    assert caching._public_path.cache_info().currsize == remembered
+
+
+def test_a_page_rendered_without_the_page_cache_reads_the_content_state_once(
+    client, story, settings, monkeypatch
+):
+    settings.PAGE_CACHE = False
+    get(client, story.get_absolute_url())  # fills what the page keeps per version
+    reads = []
+    original = caching._current
+
+    def counted(state):
+        reads.append(state)
+        return original(state)
+
+    monkeypatch.setattr(caching, "_current", counted)
+    get(client, story.get_absolute_url())
+    assert len(reads) == 1
+
+
+def test_a_change_during_a_request_is_seen_at_once_within_it(rf):
+    seen = []
+
+    def view(request):
+        seen.append(caching.content_state().version)
+        caching.content_changed()
+        seen.append(caching.content_state().version)
+        return HttpResponse("ok")
+
+    caching.PageCacheMiddleware(view)(rf.post("/"))
+    assert seen[0] != seen[1]
+    assert caching.content_state().version == seen[1]
+
+
+def test_what_is_kept_under_a_version_is_read_from_process_memory_after_the_first_read(
+    page_cache,
+):
+    key = f"factlen:data:{caching.content_state().version}:example"
+    caching.keep({key: ["kept"]}, 60)
+    assert caching.read_kept([key]) == {key: ["kept"]}
+    caches["default"].delete(key)
+    assert caching.read_kept([key]) == {key: ["kept"]}
+    first, second = caching.read_kept([key])[key], caching.read_kept([key])[key]
+    assert first is not second  # a copy each time: no reader changes another's
+    caching.content_changed()
+    assert caching.cached_for_version("example", lambda: ["new"]) == ["new"]

@@ -5,7 +5,7 @@ every request was most of its cost. A card shows only its story's own fields,
 topic and authors, and any change to those touches the story's `updated_at`
 (stories.signals), so a rendered card is kept under the story's id, its
 `updated_at` and how it is shown, and a list of cards is read with one cache
-request.
+request (or none: factlen.caching.read_kept).
 
     {% story_cards stories level=3 %}                  the cards, one after another
     {% story_cards stories level=2 as cards %}         (story, card) pairs, to add to
@@ -13,12 +13,11 @@ request.
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from factlen.caching import code_version
+from factlen.caching import code_version, keep, read_kept
 
 from ..models import bylines
 
@@ -43,7 +42,7 @@ def story_cards(stories, *, level=3, show_topic=False, show_dek=False, is_lead=F
         story.pk: f"factlen:card:{code_version()}:{story.pk}:{story.updated_at.isoformat()}:{shown}"
         for story in stories
     }
-    kept = cache.get_many(list(keys.values())) if keys else {}
+    kept = read_kept(list(keys.values())) if keys else {}
     # A card names its authors: loaded for the cards rendered afresh only, in
     # one query however many stories and authors.
     prefetch_related_objects([s for s in stories if keys[s.pk] not in kept], bylines())
@@ -59,7 +58,7 @@ def story_cards(stories, *, level=3, show_topic=False, show_dek=False, is_lead=F
             }
             rendered[keys[story.pk]] = render_to_string("includes/story_card.html", context)
     if rendered:
-        cache.set_many(rendered, settings.PAGE_CACHE_TIMEOUT)
+        keep(rendered, settings.PAGE_CACHE_TIMEOUT)
     # Safe: rendered from the card template, which escapes what it shows.
     return Cards(
         (story, mark_safe(kept.get(keys[story.pk]) or rendered[keys[story.pk]]))

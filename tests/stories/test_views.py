@@ -164,6 +164,23 @@ def test_topic_page_lists_published_stories_newest_first_in_pages(client, topic,
     assert "5 stories" in first
 
 
+def test_a_topic_page_reads_cards_in_the_order_of_its_page_leaving_out_the_unpublished(topic):
+    now = timezone.now()
+    older, newer = (
+        StoryFactory(topic=topic, published_at=now - datetime.timedelta(days=d)) for d in (2, 1)
+    )
+    draft = StoryFactory(topic=topic, status=Story.Status.DRAFT, published_at=None)
+    cards = Story.objects.published().cards_in_order([older.pk, draft.pk, newer.pk])
+    assert [card.pk for card in cards] == [older.pk, newer.pk]
+    assert cards[0].source_count == 0
+
+
+def test_a_topic_with_no_live_story_still_has_its_page(client, db):
+    TopicFactory(slug="quiet", name="Quiet Topic")
+    html = page(client, "/quiet/")
+    assert "No Quiet Topic stories have been published yet." in html
+
+
 def test_home_shows_each_change_at_once_even_with_the_page_cache_off(client, db, settings):
     # The front page's sections are kept per content version, not per page.
     settings.PAGE_CACHE = False
