@@ -416,7 +416,7 @@ class StoryAdmin(
         return fields
 
     def get_queryset(self, request):
-        stories = super().get_queryset(request).with_source_count()
+        stories = super().get_queryset(request)
         if request.user.has_perm("stories.edit_any_story"):
             return stories
         # Writers see their own stories and those assigned to them.

@@ -1,5 +1,8 @@
 """Counts that readers' pages show, kept instead of counted on every request.
 
+Each story keeps how many citations it has (its cards show "n sources"):
+recounted for just the stories whose citations a change touched.
+
 Each topic and outlet keeps how many stories with the status Published it
 has (scheduled ones included). Pages subtract the few still scheduled
 (`Topic.objects.counted()`, `Outlet.objects.counted(scheduled=…)`), so a scheduled story counts from
@@ -21,6 +24,14 @@ def _count(rows, group_by, counted="pk", distinct=False):
         rows.order_by().values(group_by).annotate(n=Count(counted, distinct=distinct)).values("n")
     )
     return Coalesce(Subquery(counted_rows, output_field=IntegerField()), 0)
+
+
+def recount_sources(story_ids) -> None:
+    ids = {pk for pk in story_ids if pk is not None}
+    if not ids:
+        return
+    citations = Citation.objects.filter(story=OuterRef("pk"))
+    Story.objects.filter(pk__in=ids).update(source_count=_count(citations, "story"))
 
 
 def recount_topics(topic_ids) -> None:
@@ -64,6 +75,8 @@ def outlets_cited_by(story_ids) -> set[int]:
 
 
 def recount_all() -> None:
-    """Every topic and outlet (after a bulk load, or to check the kept counts)."""
+    """Every story, topic and outlet (after a bulk load, or to check the kept counts)."""
+    citations = Citation.objects.filter(story=OuterRef("pk"))
+    Story.objects.update(source_count=_count(citations, "story"))
     recount_topics(Topic.objects.values_list("pk", flat=True))
     recount_outlets(Outlet.objects.values_list("pk", flat=True))

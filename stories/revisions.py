@@ -17,6 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from reversion.models import Version
 
+from .counts import recount_sources
 from .models import (
     Citation,
     Correction,
@@ -38,7 +39,9 @@ INLINES = {
     "story_authors": StoryAuthor,
 }
 # Bookkeeping that changes on every save and says nothing to an editor.
-IGNORED_FIELDS = {"id", "version", "updated_at", "created_at", "search_vector", "last_edited_by"}
+IGNORED_FIELDS = {
+    "id", "version", "updated_at", "created_at", "search_vector", "source_count", "last_edited_by",
+}  # fmt: skip
 
 
 def register():
@@ -56,6 +59,8 @@ def restore(version: Version, *, by) -> None:
     when = timezone.localtime(version.revision.date_created).strftime("%d %b %Y %H:%M")
     with reversion.create_revision():
         version.revision.revert(delete=True)
+        # Restored rows are saved raw, without the signals that keep the count.
+        recount_sources([version.object_id])
         story = Story.objects.get(pk=version.object_id)
         # The restored row carries the old version number; count this as a save.
         current = Story.objects.filter(pk=story.pk).values_list("version", flat=True).get()

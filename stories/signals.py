@@ -22,7 +22,7 @@ from factlen.caching import content_changed, schedule_from
 from sources.models import Outlet, Source
 from sources.signals import link_health
 
-from .counts import outlets_cited_by, recount_outlets, recount_topics
+from .counts import outlets_cited_by, recount_outlets, recount_sources, recount_topics
 from .deletion import forget_revisions, image_files
 from .images import delete_images
 from .models import (
@@ -53,6 +53,7 @@ def stories_changed(story_ids, *, recount=True) -> None:
     """These stories changed by a write that sent no signals."""
     ids = set(story_ids)
     touch_stories(ids)
+    recount_sources(ids)
     if recount:
         recount_topics(Story.objects.filter(pk__in=ids).values_list("topic", flat=True))
         recount_outlets(outlets_cited_by(ids))
@@ -103,11 +104,10 @@ def row_changed(sender, instance, raw=False, **kwargs):
 
 
 def citation_will_save(sender, instance, raw=False, **kwargs):
-    instance._saved_outlet = None
+    instance._saved_outlet = instance._saved_story = None
     if not raw and instance.pk is not None:
-        instance._saved_outlet = (
-            Citation.objects.filter(pk=instance.pk).values_list("source__outlet", flat=True).first()
-        )
+        saved = Citation.objects.filter(pk=instance.pk).values_list("source__outlet", "story")
+        instance._saved_outlet, instance._saved_story = saved.first() or (None, None)
 
 
 def citation_changed(sender, instance, raw=False, **kwargs):
@@ -116,6 +116,7 @@ def citation_changed(sender, instance, raw=False, **kwargs):
     outlets = {getattr(instance, "_saved_outlet", None)}
     outlets |= set(Source.objects.filter(pk=instance.source_id).values_list("outlet", flat=True))
     recount_outlets(outlets)
+    recount_sources({getattr(instance, "_saved_story", None), instance.story_id})
     row_changed(sender, instance, **kwargs)
 
 

@@ -29,14 +29,16 @@ def counted_from_rows():
         .count()
         for outlet in Outlet.objects.all()
     }
-    return topics, outlets
+    sources = dict(Story.objects.annotate(n=Count("citations")).values_list("pk", "n"))
+    return topics, outlets, sources
 
 
 def kept():
     topics = {topic.pk: topic.published_count for topic in Topic.objects.counted()}
     counted = Outlet.objects.counted(scheduled=scheduled_by_outlet())
     outlets = {outlet.pk: outlet.story_count for outlet in counted}
-    return topics, outlets
+    sources = dict(Story.objects.values_list("pk", "source_count"))
+    return topics, outlets, sources
 
 
 def topic_count(pk, **at):
@@ -79,6 +81,30 @@ def test_counts_follow_citations_added_moved_and_removed(topic):
     assert_kept_counts_are_exact()
     citation.delete()
     assert_kept_counts_are_exact()
+
+
+def test_a_story_keeps_its_citation_count_through_adds_moves_and_removals(topic):
+    story = complete_story(topic=topic, size=2)
+    other = complete_story(topic=topic, size=1)
+    citation = Citation.objects.create(story=story, source=SourceFactory(), number=3)
+    assert Story.objects.get(pk=story.pk).source_count == 3
+    citation.story, citation.number = other, 2
+    citation.save()
+    assert Story.objects.get(pk=story.pk).source_count == 2
+    assert Story.objects.get(pk=other.pk).source_count == 2
+    citation.delete()
+    assert Story.objects.get(pk=other.pk).source_count == 1
+    assert_kept_counts_are_exact()
+
+
+def test_saving_a_story_loaded_before_its_citations_changed_keeps_the_new_count(topic):
+    story = complete_story(topic=topic, size=2)
+    stale = Story.objects.get(pk=story.pk)
+    Citation.objects.create(story=story, source=SourceFactory(), number=3)
+    stale.title = "A new headline"
+    stale.save()
+    saved = Story.objects.get(pk=story.pk)
+    assert (saved.title, saved.source_count) == ("A new headline", 3)
 
 
 def test_a_story_citing_an_outlet_twice_counts_once(topic):
@@ -135,5 +161,6 @@ def test_a_recount_from_scratch_agrees_with_the_kept_counts(topic):
     before = kept()
     Topic.objects.update(published_story_count=0)
     Outlet.objects.update(published_story_count=0)
+    Story.objects.update(source_count=0)
     recount_all()
     assert kept() == before == counted_from_rows()

@@ -85,6 +85,17 @@ def test_restoring_a_revision_saves_it_as_a_new_revision(editor_client, imported
     assert len(versions_of(imported_draft)) == 3  # restoring added a revision, erased none
 
 
+def test_restoring_a_revision_brings_back_its_citation_count(editor_client, imported_draft):
+    original = Version.objects.get_for_object(imported_draft).first()
+    cited = imported_draft.citations.count()
+    imported_draft.citations.last().delete()
+    assert Story.objects.get(pk=imported_draft.pk).source_count == cited - 1
+    url = f"/admin/stories/story/{imported_draft.pk}/history/{original.pk}/restore/"
+    assert editor_client.post(url).status_code == 302
+    assert imported_draft.citations.count() == cited
+    assert Story.objects.get(pk=imported_draft.pk).source_count == cited
+
+
 def test_word_diff_escapes_text():
     html = word_diff("a <b>bold</b> claim", "a <i>bold</i> claim")
     assert "<b>" not in html and "&lt;i&gt;bold&lt;/i&gt;" in html

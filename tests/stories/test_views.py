@@ -291,3 +291,16 @@ def test_the_footer_links_to_sources_corrections_and_feeds(client, published_sto
     footer = html[html.index('<footer class="site-footer">') :]
     for href in ("/sources/", "/corrections/", "/feeds/rss/", "/feeds/atom/"):
         assert f'href="{href}"' in footer
+
+
+@pytest.mark.parametrize("prefix", ["/", "/news/"])
+def test_a_story_address_is_the_one_its_url_pattern_gives(db, prefix):
+    from django.urls import reverse, set_script_prefix
+
+    story = StoryFactory(slug="a-story_2", topic=TopicFactory(slug="energy-2"))
+    set_script_prefix(prefix)
+    try:
+        expected = reverse("stories:story", kwargs={"topic": "energy-2", "slug": "a-story_2"})
+        assert story.get_absolute_url() == expected == f"{prefix}energy-2/a-story_2/"
+    finally:
+        set_script_prefix("/")
