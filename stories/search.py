@@ -35,7 +35,7 @@ from django.utils.safestring import mark_safe
 
 from factlen.db import rank_by
 
-from .models import KeyPoint, OpenQuestion, Story, Viewpoint
+from .models import CARD_ROW_FIELDS, KeyPoint, OpenQuestion, Story, Viewpoint, with_live_topics
 
 MAX_QUERY_LENGTH = 200
 # Matches ranked per search: the newest this many. Ranking reads each match's
@@ -182,7 +182,7 @@ class RankedStories(Sequence):
         if not ids:
             return []
         rows = _with_headline(Story.objects.published().filter(pk__in=ids), self.query)
-        by_pk = {story.pk: story for story in rows}
+        by_pk = {story.pk: story for story in with_live_topics(rows)}
         # A story withdrawn since the search is left out.
         return [by_pk[pk] for pk in ids if pk in by_pk]
 
@@ -232,7 +232,7 @@ def _with_headline(stories, query):
         max_words=35,
         min_words=15,
     )
-    return stories.for_cards().annotate(headline=headline)
+    return stories.only(*CARD_ROW_FIELDS).newest_first().annotate(headline=headline)
 
 
 def _terms(query):

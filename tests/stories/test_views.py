@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
-from stories.models import Story
+from stories.models import Story, with_live_topics
 
 from ..factories import StoryFactory, TopicFactory, complete_story
 from ..html import attribute, elements, parse, text
@@ -173,6 +173,25 @@ def test_a_topic_page_reads_cards_in_the_order_of_its_page_leaving_out_the_unpub
     cards = Story.objects.published().cards_in_order([older.pk, draft.pk, newer.pk])
     assert [card.pk for card in cards] == [older.pk, newer.pk]
     assert cards[0].source_count == 0
+
+
+def test_cards_take_their_topic_from_the_live_topics_and_follow_a_rename(topic):
+    story = StoryFactory(topic=topic)
+    [card] = Story.objects.published().cards_in_order([story.pk])
+    assert (card.topic.pk, card.topic.name) == (topic.pk, topic.name)
+    topic.name, topic.slug = "Renamed", "renamed"
+    topic.save()
+    [card] = Story.objects.published().cards_in_order([story.pk])
+    assert card.topic.name == "Renamed"
+    assert card.get_absolute_url() == f"/renamed/{story.slug}/"
+
+
+def test_a_card_whose_topic_is_not_among_the_live_topics_reads_its_own(topic):
+    StoryFactory(topic=topic)
+    quiet = TopicFactory(name="Quiet")
+    draft = StoryFactory(topic=quiet, status=Story.Status.DRAFT, published_at=None)
+    [card] = with_live_topics(Story.objects.filter(pk=draft.pk).only("title", "topic"))
+    assert (card.topic.pk, card.topic.name) == (quiet.pk, "Quiet")
 
 
 def test_a_topic_with_no_live_story_still_has_its_page(client, db):
