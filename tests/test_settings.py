@@ -132,3 +132,9 @@ def test_an_unknown_time_zone_fails_loudly():
 def test_the_newsroom_time_zone_comes_from_the_environment():
     assert setting("TIME_ZONE", TIME_ZONE="Europe/London") == "'Europe/London'"
     assert setting("TIME_ZONE") == "'UTC'"
+
+
+def test_the_site_hashes_passwords_with_django_s_default_pbkdf2():
+    # The suite hashes with MD5 for speed (tests/conftest.py); the site itself must not.
+    hashers = setting("PASSWORD_HASHERS", **PRODUCTION, DATABASE_URL="sqlite://:memory:")
+    assert hashers.startswith("['django.contrib.auth.hashers.PBKDF2PasswordHasher'")
