@@ -71,6 +71,16 @@ def migrated_sqlite_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_sqlite_file(migrated_sqlite_file, tmp_path_factory):
+    """That file with the demo content (seed_demo) too, once per test process."""
+    path = tmp_path_factory.mktemp("demo") / "site.sqlite3"
+    shutil.copyfile(migrated_sqlite_file, path)
+    env = {"PATH": os.environ.get("PATH", ""), "DEBUG": "true", "DATABASE_URL": f"sqlite:///{path}"}
+    manage(env, "seed_demo")
+    return path
+
+
 @pytest.fixture
 def site_env(request, tmp_path, transactional_db):
     """Environment for manage.py in other processes, on a database this test sees too.
