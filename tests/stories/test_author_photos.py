@@ -238,6 +238,32 @@ def test_a_story_names_its_authors_photo_in_its_json_ld(client, on_page):
     assert data["author"][0]["image"]["url"] == f"http://testserver/media/{on_page.photo.name}"
 
 
+def test_the_story_byline_shows_small_photos_of_the_authors_who_have_one(
+    client, on_page, django_capture_on_commit_callbacks
+):
+    other = AuthorFactory(name="Hana Villiers")
+    story = on_page.bylines.get().story
+    byline(story, other)
+    with django_capture_on_commit_callbacks(execute=True):
+        with_photo(on_page, picture(640, 800))
+    found = elements(parse(client.get(story.get_absolute_url()).text), "p", class_="byline")[0]
+    (img,) = elements(found, "img", class_="byline-photo")
+    assert attribute(img, "alt") == ""  # the linked name follows at once
+    assert attribute(img, "width") == "640" and attribute(img, "height") == "800"
+    assert attribute(img, "src").endswith("/96.jpg")
+    assert attribute(img, "srcset").split(", ")[:2] == [
+        f"/media/{size['fallback']} {size['width']}w"
+        for size in Author.objects.get(pk=on_page.pk).photo_renditions["sizes"][:2]
+    ]
+    assert attribute(img, "loading") is None
+
+
+def test_a_story_whose_authors_have_no_photo_shows_none_in_its_byline(client, on_page):
+    story = on_page.bylines.get().story
+    found = elements(parse(client.get(story.get_absolute_url()).text), "p", class_="byline")[0]
+    assert elements(found, "img") == []
+
+
 # The admin.
 
 
