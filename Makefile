@@ -44,9 +44,12 @@ run: $(STAMP) .env
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true TASKS_BACKEND=database $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Set everything up and run the whole test suite (DATABASE_URL picks the database).
+## Set everything up and run the whole test suite (DATABASE_URL picks the database),
+## in parallel: one worker per core, at most 6, or TEST_WORKERS of them (0: all in this
+## process). Six, as each worker takes two of Redis's 16 databases (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(STAMP) $(NODE_STAMP) .env
-	DEBUG=true $(BIN)/python -m pytest
+	DEBUG=true $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 6
 
 ## What CI checks besides the tests.
 check: $(STAMP)

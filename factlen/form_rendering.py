@@ -44,7 +44,8 @@ def _attrs(attrs) -> str:
     return "".join(
         "" if value is False else f" {_escape(name)}" if value is True else
         f' {_escape(name)}="{_string(value)}"'
-        for name, value in attrs.items()
+        # None where a label has no `for` (a widget with no id to point at).
+        for name, value in (attrs or {}).items()
     )  # fmt: skip
 
 

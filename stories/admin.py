@@ -86,14 +86,46 @@ class InlineMediaOnce(helpers.InlineAdminFormSet):
         return self.opts.media + self.formset.media
 
 
+def picture_preview(image) -> str:
+    """An uploaded picture (stories.images.LeadImage) as the admin previews it:
+    a rendition at least PREVIEW_WIDTH wide (else the original), its size, and
+    whether its renditions are made yet."""
+    if image is None:
+        return "No image yet."
+    shown = next((c for c in image.fallback if c.width >= PREVIEW_WIDTH), None)
+    shown = shown or (image.fallback[-1] if image.fallback else None)
+    return format_html(
+        '<img class="lead-image-preview" src="{}" width="{}" height="{}" alt="{}">'
+        "<br>{} × {} pixels; {}",
+        shown.url if shown else image.original,
+        shown.width if shown else image.width,
+        shown.height if shown else image.height,
+        image.alt,
+        image.width,
+        image.height,
+        f"{len(image.fallback)} sizes made" if image.fallback else "sizes not made yet",
+    )
+
+
+PREVIEW_WIDTH = 192
+
+
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "role", "kind", "story_count"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "role"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "kind", "role", "bio", "website", "social"]
+    fields = ["name", "slug", "kind", "role", "bio", "photo", "photo_preview", "website", "social"]
+    readonly_fields = ["photo_preview"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    class Media:
+        css = {"all": ["admin-story/story-form.css"]}
+
+    @admin.display(description="Preview")
+    def photo_preview(self, author):
+        return picture_preview(author.portrait)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_story_count()
@@ -386,21 +418,7 @@ class StoryAdmin(
 
     @admin.display(description="Preview")
     def image_preview(self, story):
-        image = story.lead_image
-        if image is None:
-            return "No image yet."
-        smallest = image.fallback[0] if image.fallback else None
-        return format_html(
-            '<img class="lead-image-preview" src="{}" width="{}" height="{}" alt="{}">'
-            "<br>{} × {} pixels; {}",
-            smallest.url if smallest else image.original,
-            smallest.width if smallest else image.width,
-            smallest.height if smallest else image.height,
-            image.alt,
-            image.width,
-            image.height,
-            f"{len(image.fallback)} sizes made" if image.fallback else "sizes not made yet",
-        )
+        return picture_preview(story.lead_image)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -9,15 +9,18 @@ class StoriesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         from . import signals
-        from .models import KeyPoint, OpenQuestion, Story, Viewpoint
+        from .models import Author, KeyPoint, OpenQuestion, Story, Viewpoint
         from .revisions import register
         from .roles import ensure_roles
-        from .tasks import schedule_refresh, schedule_renditions
+        from .tasks import schedule_portrait_renditions, schedule_refresh, schedule_renditions
 
         register()
         signals.connect()
         post_migrate.connect(ensure_roles, dispatch_uid="stories-roles")
         post_save.connect(schedule_renditions, sender=Story, dispatch_uid="lead-image-renditions")
+        post_save.connect(
+            schedule_portrait_renditions, sender=Author, dispatch_uid="author-photo-renditions"
+        )
         for model in (Story, KeyPoint, OpenQuestion, Viewpoint):
             post_save.connect(schedule_refresh, sender=model, dispatch_uid=f"search-{model}")
             if model is not Story:

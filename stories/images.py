@@ -1,4 +1,5 @@
-"""Lead images: what an upload must be, what is stored, and its renditions.
+"""Uploaded pictures (a story's lead image, an author's photo): what an upload
+must be, what is stored, and its renditions.
 
 An upload is judged by its content, never its name: Pillow must open it as
 JPEG, PNG or WebP and verify it, within IMAGE_MAX_BYTES and IMAGE_MAX_PIXELS
@@ -9,9 +10,10 @@ EXIF, XMP or text chunks left, so a photo's location never reaches readers.
 It is stored under a name made from its content (never reused for other
 bytes, so it may be cached for good), through Django's default storage.
 
-Renditions (WIDTHS, never wider than the original) in WebP and in the
-original's format are made once, by a task after the story is saved
-(stories.tasks.make_renditions); until they exist, pages show the original.
+Renditions (WIDTHS for a lead image, PORTRAIT_WIDTHS for an author's photo,
+never wider than the original) in WebP and in the original's format are made
+once, by a task after the story or author is saved (stories.tasks); until
+they exist, pages show the original.
 """
 
 import hashlib
@@ -30,6 +32,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # Pillow's format → the file extension we store it under.
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 WIDTHS = (480, 960, 1600)
+# An author's photo is shown small (beside a byline, at the top of their page):
+# 96 and 192 serve a 96-pixel box at one and two device pixels per CSS pixel,
+# 400 the author page's larger box and social sites.
+PORTRAIT_WIDTHS = (96, 192, 400)
 FOLDER = "lead-images"
 # The widest rendition in the original's format is what social sites are given.
 _SAVE = {
@@ -145,6 +151,8 @@ class LeadImageFormField(forms.ImageField):
         file = forms.FileField.to_python(self, data)
         if file is not None:
             checked_image(file)
+            # Django's check reads an upload held in memory from where it is.
+            file.seek(0)
         return super().to_python(data)
 
 
@@ -176,8 +184,9 @@ class LeadImageField(models.ImageField):
 # Renditions.
 
 
-def make_renditions(name: str, *, storage=None) -> dict:
-    """Make the renditions of the stored image `name`; what a story keeps of them:
+def make_renditions(name: str, *, widths=WIDTHS, storage=None) -> dict:
+    """Make the renditions of the stored image `name`, `widths` wide at most;
+    what a story or author keeps of them:
     {"of": name, "sizes": [{"width", "height", "webp", "fallback"}, ...]}."""
     storage = storage or default_storage
     with storage.open(name, "rb") as file:
@@ -188,7 +197,7 @@ def make_renditions(name: str, *, storage=None) -> dict:
     fallback = fmt or ("PNG" if image.mode == "RGBA" else "JPEG")
     stem = name.rsplit(".", 1)[0]
     sizes = []
-    for width in _widths(image.width):
+    for width in _widths(image.width, widths):
         height = max(1, round(image.height * width / image.width))
         resized = image.resize((width, height), Image.Resampling.LANCZOS)
         entry = {"width": width, "height": height}
@@ -200,11 +209,11 @@ def make_renditions(name: str, *, storage=None) -> dict:
     return {"of": name, "sizes": sizes}
 
 
-def _widths(original: int) -> list[int]:
-    """The rendition widths for an original this wide: each of WIDTHS narrower
+def _widths(original: int, wanted=WIDTHS) -> list[int]:
+    """The rendition widths for an original this wide: each of `wanted` narrower
     than it, and the original's own width when it is narrower than the widest."""
-    widths = [w for w in WIDTHS if w < original]
-    if original <= WIDTHS[-1]:
+    widths = [w for w in wanted if w < original]
+    if original <= wanted[-1]:
         widths.append(original)
     return widths
 
@@ -243,8 +252,9 @@ class Candidate:
 
 @dataclass(frozen=True)
 class LeadImage:
-    """A story's lead image as pages show it: the renditions made for its
-    current file, or the original alone until they exist."""
+    """A stored picture as pages show it (a story's lead image, an author's
+    photo): the renditions made for its current file, or the original alone
+    until they exist."""
 
     alt: str
     caption: str
@@ -257,18 +267,35 @@ class LeadImage:
 
     @classmethod
     def of(cls, story) -> "LeadImage | None":
-        if not story.image:
-            return None
-        url = default_storage.url
-        renditions = story.image_renditions or {}
-        sizes = renditions.get("sizes", []) if renditions.get("of") == story.image.name else []
-        return cls(
+        """A story's lead image, or None."""
+        return cls.stored(
+            story.image,
+            width=story.image_width,
+            height=story.image_height,
+            renditions=story.image_renditions,
             alt=story.image_alt,
             caption=story.image_caption,
             credit=story.image_credit,
-            width=story.image_width or 0,
-            height=story.image_height or 0,
-            original=url(story.image.name),
+        )
+
+    @classmethod
+    def stored(
+        cls, file, *, width, height, renditions, alt, caption="", credit=""
+    ) -> "LeadImage | None":
+        """The picture in the stored `file` (a model's image field), with the
+        renditions kept for it, or None when there is no file."""
+        if not file:
+            return None
+        url = default_storage.url
+        renditions = renditions or {}
+        sizes = renditions.get("sizes", []) if renditions.get("of") == file.name else []
+        return cls(
+            alt=alt,
+            caption=caption,
+            credit=credit,
+            width=width or 0,
+            height=height or 0,
+            original=url(file.name),
             webp=tuple(Candidate(url(s["webp"]), s["width"], s["height"]) for s in sizes),
             fallback=tuple(Candidate(url(s["fallback"]), s["width"], s["height"]) for s in sizes),
         )

@@ -245,6 +245,21 @@ class Author(models.Model):
         blank=True,
         help_text="Optional: the address of a social media profile.",
     )
+    photo = LeadImageField(
+        upload_to="author-photos/",
+        max_length=200,
+        blank=True,
+        width_field="photo_width",
+        height_field="photo_height",
+        help_text="Optional: a JPEG, PNG or WebP portrait, framed as it should be shown (it is "
+        "not cropped), at least 400 pixels wide. Shown on the author page and when it is "
+        "shared. Stored without its EXIF data. Its alt text is the author's name.",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The renditions made for the photo (stories.images.make_renditions, at
+    # PORTRAIT_WIDTHS), with the name of the file they were made from.
+    photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = AuthorQuerySet.as_manager()
 
@@ -269,6 +284,18 @@ class Author(models.Model):
             for label, url in (("Website", self.website), ("Social profile", self.social))
             if url
         ]
+
+    @property
+    def portrait(self) -> LeadImage | None:
+        """The photo as pages show it, or None. A portrait beside the name it
+        shows needs no other description: its alt text is the name."""
+        return LeadImage.stored(
+            self.photo,
+            width=self.photo_width,
+            height=self.photo_height,
+            renditions=self.photo_renditions,
+            alt=self.name,
+        )
 
 
 class StoryQuerySet(models.QuerySet):

@@ -9,7 +9,8 @@ written unless all of it is valid, and the story reaches its state through
 the workflow like any other step.
 
 A lead image travels as a file beside the package JSON (`image.path`,
-relative to the package's folder); it passes the same checks as an upload
+relative to the package's folder), and so does an author's photo
+(`authors[].photo.path`); each passes the same checks as an upload
 (stories.images) before anything is written.
 """
 
@@ -178,9 +179,12 @@ def import_package(
     """
     check_package(data)
     image = _image(data, folder)
+    photos = _photos(data, folder)
     stored = []
     try:
-        return _import(data, image=image, stored=stored, by=by, skip_checks=skip_checks)
+        return _import(
+            data, image=image, photos=photos, stored=stored, by=by, skip_checks=skip_checks
+        )
     except BaseException:
         # The database rolled back; the file it would have named goes too.
         for name in stored:
@@ -192,17 +196,31 @@ def _image(data: dict, folder: Path | None) -> File | None:
     """The package's image file, checked as an upload is; PackageInvalid naming its path."""
     if "image" not in data:
         return None
-    given = data["image"]["path"]
+    return _package_file(data["image"]["path"], "image.path", folder)
+
+
+def _photos(data: dict, folder: Path | None) -> dict[int, File]:
+    """The authors' photo files, by the author's place in the list, checked as
+    uploads are; PackageInvalid naming the path of the first refused."""
+    return {
+        i: _package_file(item["photo"]["path"], f"authors[{i}].photo.path", folder)
+        for i, item in enumerate(data.get("authors", []))
+        if "photo" in item
+    }
+
+
+def _package_file(given: str, where: str, folder: Path | None) -> File:
+    """The picture `given` names (at `where` in the package), checked as an upload is."""
     if folder is None:
         raise PackageInvalid(
-            [f"image.path: {given!r}: a package read from standard input cannot carry an image "
+            [f"{where}: {given!r}: a package read from standard input cannot carry an image "
              "file; import it from its file"]
         )  # fmt: skip
     folder = Path(folder).resolve()
     path = (folder / parse_package_path(given)).resolve()
     try:
         if not path.is_relative_to(folder):
-            raise PackageInvalid([f"image.path: {given!r} leads outside the package's folder"])
+            raise PackageInvalid([f"{where}: {given!r} leads outside the package's folder"])
         size = path.stat().st_size
         if size > settings.IMAGE_MAX_BYTES:
             raise ValidationError(
@@ -211,15 +229,15 @@ def _image(data: dict, folder: Path | None) -> File | None:
         file = File(io.BytesIO(path.read_bytes()), name=path.name)
         checked_image(file)
     except OSError as exc:
-        raise PackageInvalid([f"image.path: {given!r} cannot be read ({exc.strerror})"]) from None
+        raise PackageInvalid([f"{where}: {given!r} cannot be read ({exc.strerror})"]) from None
     except ValidationError as refusal:
-        raise PackageInvalid([f"image.path: {given!r}: {m}" for m in refusal.messages]) from None
+        raise PackageInvalid([f"{where}: {given!r}: {m}" for m in refusal.messages]) from None
     return file
 
 
 @transaction.atomic
 @reversion.create_revision()
-def _import(data, *, image, stored, by, skip_checks) -> ImportResult:
+def _import(data, *, image, photos, stored, by, skip_checks) -> ImportResult:
     if by is not None:
         reversion.set_user(by)
     topic = _topic(data["topic"])
@@ -242,7 +260,7 @@ def _import(data, *, image, stored, by, skip_checks) -> ImportResult:
     story.save()
     if image is not None:
         stored.append(story.image.name)
-    notes = _name_authors(story, data)
+    notes = _name_authors(story, data, photos=photos, stored=stored)
     _add_inlines(story, data)
     notes += _cite(story, data)
     story = _move(story, **state, by=by, skip_checks=skip_checks)
@@ -295,10 +313,11 @@ def _topic(item: dict) -> Topic:
     return Topic.objects.create(**values)
 
 
-def _name_authors(story: Story, data: dict) -> list[str]:
+def _name_authors(story: Story, data: dict, *, photos: dict, stored: list) -> list[str]:
     """The byline: each author matched by slug (keeping their name and profile)
     or created; an older package's byline text matched by name. Notes on what
-    differs."""
+    differs. A photo goes to a new author or one without a photo; the names
+    stored are added to `stored`."""
     notes, authors = [], []
     if "authors" not in data:
         authors = [
@@ -315,11 +334,29 @@ def _name_authors(story: Story, data: dict) -> list[str]:
                 f"{author.name!r} (the package says {values['name']!r}); edit it in the admin "
                 "to change it"
             )
+        notes += _give_photo(author, photos.get(i), i, stored)
         authors.append(author)
     StoryAuthor.objects.bulk_create(
         StoryAuthor(story=story, author=author, position=i) for i, author in enumerate(authors)
     )
     return notes
+
+
+def _give_photo(author: Author, photo: File | None, i: int, stored: list) -> list[str]:
+    """Give `author` the package's photo, unless they have one: notes on what differs."""
+    if photo is None:
+        return []
+    if author.photo:
+        if _same_bytes(author.photo, photo):
+            return []
+        return [
+            f"authors[{i}].photo.path: the existing author {author.slug!r} keeps their photo; "
+            "change it in the admin"
+        ]
+    author.photo = photo
+    author.save()
+    stored.append(author.photo.name)
+    return []
 
 
 def _add_inlines(story: Story, data: dict) -> None:
@@ -441,12 +478,28 @@ def image_path(story: Story) -> str:
     return f"{story.slug}.{story.image.name.rsplit('.', 1)[-1]}"
 
 
+def photo_path(author: Author) -> str:
+    """Where an exported package keeps an author's photo: in `authors/`, named for them."""
+    return f"authors/{author.slug}.{author.photo.name.rsplit('.', 1)[-1]}"
+
+
 def export_files(story: Story) -> dict[str, bytes]:
-    """The files an exported package names (its image), by their path beside it."""
-    if not story.image:
-        return {}
-    with story.image.open("rb") as file:
-        return {image_path(story): file.read()}
+    """The files an exported package names (its image, its authors' photos), by
+    their path beside it."""
+    files = {}
+    if story.image:
+        with story.image.open("rb") as file:
+            files[image_path(story)] = file.read()
+    for author in story.byline_authors:
+        if author.photo:
+            with author.photo.open("rb") as file:
+                files[photo_path(author)] = file.read()
+    return files
+
+
+def _author_keys(author: Author) -> dict:
+    photo = {"photo": {"path": photo_path(author)}} if author.photo else {}
+    return {**_keys("authors[]", Author, author), **photo}
 
 
 def export_package(story: Story) -> dict:
@@ -458,7 +511,7 @@ def export_package(story: Story) -> dict:
         "format": FORMAT,
         **{key: value for key, value in _keys("", Story, story).items() if key not in NOT_EXPORTED},
         **({"image": image} if image else {}),
-        "authors": [_keys("authors[]", Author, a) for a in story.byline_authors],
+        "authors": [_author_keys(a) for a in story.byline_authors],
         "topic": _keys("topic", Topic, story.topic),
         "tags": sorted(tag.name for tag in story.tags.all()),
         "key_points": _sentences("key_points", story.key_points.all()),

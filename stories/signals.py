@@ -158,9 +158,22 @@ def outlet_saved(sender, instance, raw=False, **kwargs):
     content_changed()
 
 
+def author_will_save(sender, instance, raw=False, **kwargs):
+    instance._saved_photo = ""
+    if not raw and instance.pk is not None:
+        instance._saved_photo = (
+            Author.objects.filter(pk=instance.pk).values_list("photo", flat=True).first() or ""
+        )
+
+
 def author_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
+    # A photo replaced or cleared is nowhere else (authors keep no revisions):
+    # its file and renditions go once the change is committed.
+    old = getattr(instance, "_saved_photo", "")
+    if old and old != instance.photo.name:
+        transaction.on_commit(lambda: delete_images({old}))
     # Their bylines show the name, and link to the author page by its slug.
     Story.objects.filter(story_authors__author=instance).update(updated_at=timezone.now())
     content_changed()
@@ -168,6 +181,12 @@ def author_saved(sender, instance, raw=False, **kwargs):
 
 def anything_deleted(sender, instance, **kwargs):
     content_changed()
+
+
+def author_deleted(sender, instance, **kwargs):
+    if instance.photo:
+        photo = instance.photo.name
+        transaction.on_commit(lambda: delete_images({photo}))
 
 
 def next_scheduled_time():
@@ -201,7 +220,9 @@ def connect() -> None:
     pre_save.connect(source_will_save, sender=Source, dispatch_uid="source-will-save")
     post_save.connect(source_saved, sender=Source, dispatch_uid="source-saved")
     post_save.connect(outlet_saved, sender=Outlet, dispatch_uid="outlet-saved")
+    pre_save.connect(author_will_save, sender=Author, dispatch_uid="author-will-save")
     post_save.connect(author_saved, sender=Author, dispatch_uid="author-saved")
+    post_delete.connect(author_deleted, sender=Author, dispatch_uid="author-deleted")
     for model in (Topic, Source, Outlet, Author):
         post_delete.connect(
             anything_deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}"

@@ -31,13 +31,22 @@ def publisher(request) -> dict:
 
 def author(author, request, *, full=False) -> dict:
     """A byline's author: a person as a `Person`, a desk as an `Organization`,
-    each with the address of their author page. `full` adds what the author
-    page says of them."""
+    each with the address of their author page and their photo, if any. `full`
+    adds what the author page says of them."""
     data = {
         "@type": "Person" if author.is_person else "Organization",
         "name": author.name,
         "url": request.build_absolute_uri(author.get_absolute_url()),
     }
+    portrait = author.portrait
+    if portrait is not None:
+        social = portrait.social
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(social.url),
+            "width": social.width,
+            "height": social.height,
+        }
     if full:
         if author.role and author.is_person:
             data["jobTitle"] = author.role

@@ -11,8 +11,6 @@ from stories.models import Story
 
 from .factories import SubscriberFactory, complete_story
 
-RESTORED = "factlen_stack_restored"
-
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="pg_dump and pg_restore back up PostgreSQL only; CI runs this on PostgreSQL",
@@ -21,18 +19,22 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def empty_database():
-    """A new, empty database on the same server, as `createdb` makes one; dropped after."""
+    """A new, empty database on the same server, as `createdb` makes one; dropped after.
+
+    Named after the test database, so parallel workers and runs each have their own.
+    """
     settings = connection.settings_dict
+    restored = f"{settings['NAME']}_restored"
     server = {
         "host": settings["HOST"], "port": settings["PORT"] or 5432,
         "user": settings["USER"], "password": settings["PASSWORD"], "dbname": "postgres",
     }  # fmt: skip
     with psycopg.connect(**server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{RESTORED}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{RESTORED}"')
-    yield server | {"dbname": RESTORED}
+        admin.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{restored}"')
+    yield server | {"dbname": restored}
     with psycopg.connect(**server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{RESTORED}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
 
 
 def rows_per_table(cursor, tables):
@@ -68,7 +70,7 @@ def test_a_backup_restores_into_an_empty_database_with_every_row(
     settings = connection.settings_dict
     url = (
         f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:"
-        f"{settings['PORT'] or 5432}/{RESTORED}"
+        f"{settings['PORT'] or 5432}/{empty_database['dbname']}"
     )
     call_command("restore_db", str(backup), database_url=url)
 

@@ -127,5 +127,5 @@ def test_uploaded_media_is_one_volume_written_by_the_app_and_read_by_the_proxy(s
     assert mounts("proxy")[("media", "/srv/media")] is True
     caddyfile = (settings.BASE_DIR / "Caddyfile").read_text()
     assert "handle_path /media/*" in caddyfile
-    assert "root * /srv/media" in caddyfile
+    assert "root * {$MEDIA_DIR:/srv/media}" in caddyfile
     assert "X-Content-Type-Options nosniff" in caddyfile

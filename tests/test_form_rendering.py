@@ -113,6 +113,26 @@ def test_labels_and_error_lists_come_out_as_djangos():
             assert ours == djangos, (data, auto_id)
 
 
+class NoLabelTarget(forms.TextInput):
+    """A widget a label cannot point at (as Django's password-hash display)."""
+
+    def id_for_label(self, id_):
+        return None
+
+
+def test_a_label_with_nothing_to_point_at_comes_out_as_djangos():
+    class Odd(forms.Form):
+        hash = forms.CharField(widget=NoLabelTarget, label="Password <hash>")
+
+    def render(renderer):
+        field = Odd(renderer=renderer)["hash"]
+        return [field.label_tag(), field.as_field_group()]
+
+    djangos, ours = both(render)
+    assert ours == djangos
+    assert ours[0] == "<label>Password &lt;hash&gt;:</label>"
+
+
 def test_a_template_the_project_overrides_is_rendered_from_its_file(tmp_path, settings):
     widgets = tmp_path / "django" / "forms" / "widgets"
     widgets.mkdir(parents=True)

@@ -53,6 +53,7 @@ def public_pages(client):
     # The demo story with two authors: a byline of several links.
     paired = Story.objects.published().get(slug="offshore-wind-expansion-fishing-grounds")
     author = paired.story_authors.first().author
+    assert author.photo_renditions["sizes"], "the author page shows a photo"
     withdrawn = (
         Story.objects.published().exclude(pk__in=[story.pk, illustrated.pk, paired.pk]).first()
     )

@@ -32,8 +32,11 @@ def fetch(url, **headers):
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.fixture
-def production_env(tmp_path):
+@pytest.fixture(scope="session")
+def production_env(tmp_path_factory):
+    """A site as the web service sets it up (migrate, demo content, collectstatic),
+    once per test process: the tests using it only read it."""
+    tmp_path = tmp_path_factory.mktemp("production-site")
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DEBUG": "false",

@@ -2,6 +2,7 @@
 the 500 page; errors to Sentry when SENTRY_DSN is set."""
 
 import gzip
+import io
 import json
 import logging
 import os
@@ -12,9 +13,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
-from factlen.request_log import JsonFormatter
+from factlen.request_log import JsonFormatter, current_request_id
+from newsletter.tasks import send_answers
+
+from .smtp import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +131,70 @@ def test_errors_are_reported_to_sentry_with_their_request_id_when_a_dsn_is_set()
 def test_sentry_sdk_is_not_even_imported_without_a_dsn():
     result = run_python("import django, sys; django.setup(); print('sentry_sdk' in sys.modules)")
     assert result.stdout.strip() == "False"
+
+
+class JsonLines(logging.Handler):
+    """Each record as the site's JSON line, made when it is logged (as a stream
+    handler does), so the line shows the request id of that moment."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(json.loads(self.format(record)))
+
+
+def run_worker_logging():
+    """The worker, with its lines logged (tests.tasks.run_worker silences them)."""
+    tasks_logger = logging.getLogger("django_tasks")
+    level = tasks_logger.level
+    try:
+        call_command(
+            "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0",
+            verbosity=1, stdout=io.StringIO(),
+        )  # fmt: skip
+    finally:
+        tasks_logger.setLevel(level)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_s_log_lines_carry_the_id_of_the_request_that_queued_it(
+    client, topic, queued, settings
+):
+    lines = JsonLines()
+    logging.getLogger("django_tasks").addHandler(lines)
+    try:
+        with smtp_server() as (inbox, url):
+            use_smtp(settings, url)
+            response = client.post(
+                "/newsletter/subscribe/", {"email": "new@example.org", "topics": [topic.slug]}
+            )
+            request_id = response["X-Request-ID"]
+            assert current_request_id.get() is None, "the request is over"
+            # The sign-up task, then the confirmation it queues, outside any request.
+            run_worker_logging()
+            assert inbox.to("new@example.org")
+    finally:
+        logging.getLogger("django_tasks").removeHandler(lines)
+
+    finished = [line for line in lines.lines if "state=SUCCESSFUL" in line["message"]]
+    assert {line["message"].split("path=")[1].split()[0] for line in finished} == {
+        "newsletter.tasks.subscribe",
+        "newsletter.tasks.send_confirmation",
+    }
+    assert all(line.get("request_id") == request_id for line in finished), finished
+    assert current_request_id.get() is None, "the worker's own context is put back"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_queued_outside_a_request_logs_no_request_id(queued):
+    lines = JsonLines()
+    logging.getLogger("django_tasks").addHandler(lines)
+    try:
+        send_answers.enqueue()
+        run_worker_logging()
+    finally:
+        logging.getLogger("django_tasks").removeHandler(lines)
+    assert lines.lines and all("request_id" not in line for line in lines.lines)

@@ -143,3 +143,9 @@ def test_failed_tasks_may_not_be_forgotten_sooner_than_successful_ones():
     )
     assert result.returncode != 0
     assert "TASK_FAILURES_KEEP_DAYS=7" in result.stderr
+
+
+def test_the_site_hashes_passwords_with_django_s_default_pbkdf2():
+    # The suite hashes with MD5 for speed (tests/conftest.py); the site itself must not.
+    hashers = setting("PASSWORD_HASHERS", **PRODUCTION, DATABASE_URL="sqlite://:memory:")
+    assert hashers.startswith("['django.contrib.auth.hashers.PBKDF2PasswordHasher'")

@@ -1,9 +1,10 @@
 """The site served by gunicorn from a throwaway PostgreSQL cluster the tests may stop.
 
-Module-scoped fixtures build it once per test module: `throwaway_postgres`
-(stopped and started by the tests), and `throwaway_site` (its base URL),
-migrated and serving with production settings and one worker, so a stale
-persistent connection would be met by the next request.
+Session-scoped fixtures build it once per test process (each parallel
+worker), for every module using it: `throwaway_postgres` (stopped and started
+by the tests), and `throwaway_site` (its base URL), migrated and serving with
+production settings and one worker, so a stale persistent connection would be
+met by the next request.
 """
 
 import os
@@ -35,7 +36,7 @@ def fetch(url, timeout=10, **headers):
     return status, found, body.decode(), time.monotonic() - started
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def throwaway_postgres():
     try:
         cluster = ThrowawayPostgres()
@@ -47,7 +48,7 @@ def throwaway_postgres():
         yield cluster
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def throwaway_site(throwaway_postgres, tmp_path_factory):
     folder = tmp_path_factory.mktemp("throwaway-site")
     env = production_env(folder, throwaway_postgres.create_database("factlen_stack_throwaway"))

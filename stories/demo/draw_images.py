@@ -1,9 +1,11 @@
-"""Draw the demo stories' lead images (illustrations, made here with Pillow).
+"""Draw the demo stories' lead images and two authors' photos (illustrations,
+made here with Pillow).
 
     python stories/demo/draw_images.py
 
-writes stories/demo/packages/images/*.jpg, which the demo packages name
-(image.path) and seed_demo imports like any package's image.
+writes stories/demo/packages/images/*.jpg and stories/demo/packages/authors/*.jpg,
+which the demo packages name (image.path, authors[].photo.path) and seed_demo
+imports like any package's pictures.
 """
 
 import math
@@ -13,6 +15,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 OUT = Path(__file__).resolve().parent / "packages" / "images"
+PORTRAITS = Path(__file__).resolve().parent / "packages" / "authors"
+PORTRAIT_SIZE = (640, 800)  # 4:5, as portraits are usually framed: shown uncropped
 WIDTH, HEIGHT = 1600, 1000
 SCALE = 2  # drawn at twice the size, then reduced: smooth edges
 
@@ -173,9 +177,59 @@ DRAWINGS = {
 }
 
 
+def portrait(*, backdrop, skin, hair, shirt, long_hair=False, glasses=False) -> Image.Image:
+    """Head and shoulders, flat colours, on a soft backdrop."""
+    width, height = PORTRAIT_SIZE
+    image = gradient(*backdrop, size=(width * SCALE, height * SCALE))
+    draw = ImageDraw.Draw(image)
+    if long_hair:  # behind the shoulders and neck
+        draw.rounded_rectangle(s(180, 220, 460, 600), radius=110 * SCALE, fill=hair)
+    draw.ellipse(s(60, 560, 580, 1040), fill=shirt)  # shoulders
+    draw.polygon(s(270, 560, 370, 560, 320, 640), fill=tuple(min(255, c + 30) for c in shirt))
+    draw.rectangle(s(280, 430, 360, 580), fill=skin)  # neck
+    draw.ellipse(s(205, 190, 435, 480), fill=skin)  # face
+    draw.ellipse(s(190, 300, 222, 370), fill=skin)  # ears
+    draw.ellipse(s(418, 300, 450, 370), fill=skin)
+    draw.chord(s(195, 160, 445, 400), 180, 360, fill=hair)  # hair over the brow
+    for x in (272, 368):  # eyes
+        draw.ellipse(s(x - 11, 318, x + 11, 336), fill=(40, 36, 34))
+        if glasses:
+            draw.ellipse(s(x - 34, 298, x + 34, 356), outline=(30, 30, 30), width=5 * SCALE)
+    if glasses:
+        draw.line(s(306, 324, 334, 324), fill=(30, 30, 30), width=5 * SCALE)
+    draw.arc(s(282, 380, 358, 430), 20, 160, fill=(150, 70, 60), width=5 * SCALE)  # a smile
+    return image
+
+
+PORTRAIT_DRAWINGS = {
+    "mara-okafor.jpg": lambda: portrait(
+        backdrop=((232, 240, 249), (170, 196, 226)),
+        skin=(120, 78, 52),
+        hair=(34, 26, 24),
+        shirt=(11, 92, 173),
+        long_hair=True,
+    ),
+    "daniel-achterberg.jpg": lambda: portrait(
+        backdrop=((250, 236, 214), (214, 180, 140)),
+        skin=(236, 196, 170),
+        hair=(150, 96, 52),
+        shirt=(60, 110, 80),
+        glasses=True,
+    ),
+}
+
+
+def save(picture: Image.Image, path: Path, size) -> None:
+    picture.resize(size, Image.Resampling.LANCZOS).save(
+        path, quality=82, optimize=True, progressive=True
+    )
+    print(path, path.stat().st_size)
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     for name, draw in DRAWINGS.items():
-        picture = draw().resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS)
-        picture.save(OUT / name, quality=82, optimize=True, progressive=True)
-        print(OUT / name, (OUT / name).stat().st_size)
+        save(draw(), OUT / name, (WIDTH, HEIGHT))
+    PORTRAITS.mkdir(parents=True, exist_ok=True)
+    for name, draw in PORTRAIT_DRAWINGS.items():
+        save(draw(), PORTRAITS / name, PORTRAIT_SIZE)

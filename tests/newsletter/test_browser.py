@@ -93,6 +93,8 @@ def test_axe_finds_no_serious_or_critical_violations_on_newsletter_pages(
 
     page.get_by_role("checkbox", name="AI").check()
     sign_up(page, "reader@example.org")
+    # The answer has loaded (axe on a page still navigating finds no document).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox…")
     check("check your inbox")
 
     for n in range(SUBSCRIBE_LIMIT):

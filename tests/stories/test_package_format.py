@@ -14,6 +14,7 @@ from stories.package_format import _FORMATS, _PATTERN_WORDS, FIELDS, LIST_LIMITS
 NOT_A_FIELD = {
     "format",
     "image.path",
+    "authors[].photo.path",
     "timeline[].date",
     "unknown_answers[].question",
     "unknown_answers[].answered_in",

@@ -88,6 +88,22 @@ def test_some_demo_stories_have_lead_images_with_their_words(
         assert "image/webp" in html
 
 
+def test_two_demo_authors_have_photos_shown_on_their_pages(
+    client, django_capture_on_commit_callbacks
+):
+    from stories.models import Author
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    pictured = Author.objects.exclude(photo="").order_by("slug")
+    assert [a.slug for a in pictured] == ["daniel-achterberg", "mara-okafor"]
+    for author in pictured:
+        assert author.photo_renditions["of"] == author.photo.name
+        html = client.get(author.get_absolute_url()).text
+        assert f'alt="{author.name}"' in html
+        assert "image/webp" in html
+
+
 def test_admin_option_creates_a_superuser_with_a_stable_password(settings, tmp_path, client):
     settings.DATA_DIR = tmp_path
     first = seed("--admin")

@@ -18,7 +18,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--to",
             metavar="DIR",
-            help="Write the package and the files it names (its lead image) to this folder.",
+            help="Write the package and the files it names (its lead image, its authors' "
+            "photos) to this folder.",
         )
 
     def handle(self, *args, slug, to=None, **options):
@@ -39,5 +40,6 @@ class Command(BaseCommand):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{slug}.json").write_text(text + "\n", encoding="utf-8")
         for name, data in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
         self.stdout.write(f"Wrote {folder / f'{slug}.json'}" + "".join(f", {n}" for n in files))
