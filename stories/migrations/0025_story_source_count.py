@@ -14,7 +14,7 @@ def count_sources(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stories", "0023_authors_from_bylines"),
+        ("stories", "0024_author_photo"),
     ]
 
     operations = [
