@@ -124,6 +124,19 @@ def test_reader_searches_from_the_header(page, site_url, demo):
     expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
 
 
+def test_a_search_result_s_picture_stays_small_beside_its_words_on_a_wide_screen(
+    page, site_url, demo
+):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(site_url + "/search/?q=Larkport")
+    picture = page.locator(".search-results .card-image img").first
+    expect(picture).to_be_visible()
+    box = picture.bounding_box()
+    assert box["width"] < 260, box
+    title = picture.locator("xpath=ancestor::article").locator(".card-title")
+    assert title.bounding_box()["x"] > box["x"] + box["width"], "the words sit beside it"
+
+
 def test_a_story_prints_with_its_sources_and_their_urls(page, site_url, demo):
     story = Story.objects.published().first()
     page.goto(site_url + story.get_absolute_url())
@@ -149,6 +162,8 @@ def test_no_public_page_scrolls_sideways_on_a_phone(page, site_url, demo):
         story.byline_authors[0].get_absolute_url(),
         "/corrections/",
         "/search/?q=council",
+        # A pasted address: one long word in the results line.
+        "/search/?q=https://www.example.org/2026/" + "longaddress" * 30,
         "/newsletter/subscribe/",
     ]
     page.set_viewport_size({"width": 375, "height": 800})
