@@ -36,13 +36,18 @@ setup: $(STAMP) $(NODE_STAMP) .env
 
 ## Set everything up and serve the demo site on http://127.0.0.1:8000 (SQLite),
 ## with a task worker beside it for background work (sign-up emails, digests...).
+# The server and the task worker are two processes: they share a cache in
+# files, so a change the worker makes (a picture's sizes, say) reaches the
+# pages the server keeps. Production shares Redis instead (CACHE_URL).
+RUN_ENV := DEBUG=true TASKS_BACKEND=database CACHE_URL=filecache://$(CURDIR)/data/cache
+
 run: $(STAMP) .env
-	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py seed_demo --admin
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --admin
 	@echo "Background tasks: a db_worker runs beside the server (TASKS_BACKEND=database) and stops with it."
-	@DEBUG=true TASKS_BACKEND=database $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	@$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=true TASKS_BACKEND=database $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Set everything up and run the whole test suite (DATABASE_URL picks the database),
 ## in parallel: one worker per core, at most 6, or TEST_WORKERS of them (0: all in this

@@ -103,8 +103,9 @@ class StoryForm(forms.ModelForm):
         queryset=OpenQuestion.objects.none(),
         required=False,
         widget=ManyCheckboxes,
-        help_text="Open questions of earlier stories in this topic. Ticked ones show "
-        "“Answered <date> in <this story>” under the question.",
+        # Plain words: the admin shows help text as HTML.
+        help_text="Open questions of the topic's other recent stories. Each ticked one shows "
+        "“Answered [date] in [this story]” under it once this story is live.",
     )
     answer_paragraph = forms.IntegerField(
         label="Answering paragraph",
