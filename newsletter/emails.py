@@ -53,7 +53,12 @@ def confirmation_message(subscriber):
     token = tokens.confirm_token(subscriber)
     return _message(
         subscriber,
-        subject=f"Confirm your {settings.SITE_NAME} newsletter",
+        # A reader who only follows a question asked for no newsletter.
+        subject=(
+            f"Confirm your {settings.SITE_NAME} newsletter"
+            if subscriber.topics.exists()
+            else f"Confirm your address to follow a question on {settings.SITE_NAME}"
+        ),
         template="confirm",
         context={
             "topics": list(subscriber.topics.all()),

@@ -97,7 +97,8 @@ def confirm(request, token):
             "manage_token": tokens.manage_token(subscriber),
         }
         return render(request, "newsletter/confirmed.html", context)
-    return render(request, "newsletter/confirm.html", {"token": token})
+    context = {"token": token, "digest": subscriber.topics.exists()}
+    return render(request, "newsletter/confirm.html", context)
 
 
 @never_cache

@@ -102,10 +102,25 @@ def test_following_from_a_new_address_sends_the_newsletter_s_confirmation(
     assert list(subscriber.topics.all()) == [], "following subscribes to no digest"
     assert QuestionFollow.objects.filter(subscriber=subscriber, question=question).exists()
     (message,) = mailoutbox
-    assert message.subject == "Confirm your Factlen newsletter"
+    assert message.subject == "Confirm your address to follow a question on Factlen"
     assert question.text in message.body
     assert question.text in message.alternatives[0].content
-    assert link(message, "confirm")
+    confirm_url = link(message, "confirm")
+    assert confirm_url
+
+
+def test_a_follower_s_confirmation_speaks_of_the_question_not_a_digest(
+    client, question, mailoutbox
+):
+    follow(client, question.pk, email="dora@example.org")
+    confirm_url = link(mailoutbox[0], "confirm")
+    before = client.get(confirm_url).content.decode()
+    assert "when we answer the question you follow" in before
+    assert "digest" not in before
+    after = client.post(confirm_url).content.decode()
+    assert "Your address is confirmed" in after
+    assert "You are subscribed" not in after
+    assert question.text in after
 
 
 def test_a_confirmed_reader_follows_without_another_email(client, question, mailoutbox):
