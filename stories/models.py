@@ -15,6 +15,7 @@ from django.db.models.functions import Length, RowNumber, Upper
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
@@ -732,10 +733,16 @@ class Story(models.Model):
 
     @property
     def viewpoints_with_sources(self):
-        """(viewpoint, the citations its detail cites) in order, from the loaded rows."""
+        """(viewpoint, its detail as paragraphs with [n] linked to this story's
+        sources, the citations it cites) in order, from the loaded rows."""
         by_number = {c.number: c for c in self.citations.all()}
+        outlets = {c.number: c.source.outlet.name for c in by_number.values()}
         return [
-            (v, [by_number[n] for n in v.cited_numbers if n in by_number])
+            (
+                v,
+                _paragraphs(v.detail, outlets),
+                [by_number[n] for n in v.cited_numbers if n in by_number],
+            )
             for v in self.viewpoints.all()
         ]
 
@@ -745,6 +752,13 @@ class Story(models.Model):
         sources list and its links back into the text."""
         anchors = self._rendered_body[1]
         return [(c, anchors.get(c.number, [])) for c in self.citations.all()]
+
+
+def _paragraphs(text: str, outlets: dict[int, str]) -> SafeString:
+    """Plain text with blank lines between paragraphs, each paragraph's [n]
+    markers linked as the body's are."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+    return mark_safe("".join(f"<p>{render_line(p, outlets)}</p>" for p in paragraphs))
 
 
 class ReviewQueue(Story):

@@ -166,6 +166,26 @@ def test_the_story_page_lists_each_viewpoints_sources_under_it(client, published
     assert citation.source.title in text(lists[1])
 
 
+def test_a_viewpoint_s_markers_link_to_the_story_s_sources_as_the_body_s_do(
+    client, published_story
+):
+    viewpoint = published_story.viewpoints.first()
+    viewpoint.detail = "First paragraph [2].\n\nSecond, with <b>tags</b> kept as text [9]."
+    viewpoint.save(update_fields=["detail"])
+    page = parse(client.get(published_story.get_absolute_url()).content.decode())
+    section = elements(page, "section", class_="viewpoint")[0]
+    paragraphs = [p for p in elements(section, "p") if "paragraph" in text(p) or "tags" in text(p)]
+    assert len(paragraphs) == 2
+    outlet = published_story.citations.get(number=2).source.outlet.name
+    markers = [
+        (attribute(a, "href"), attribute(a, "aria-label")) for a in elements(paragraphs[0], "a")
+    ]
+    assert markers == [("#source-2", f"Source 2: {outlet}")]
+    assert elements(paragraphs[1], "b") == [], "an editor's markup stays text"
+    assert "<b>tags</b>" in text(paragraphs[1])
+    assert elements(paragraphs[1], "a") == [], "a marker with no citation links nowhere"
+
+
 def test_a_package_carries_its_sign_offs_and_round_trips():
     story = import_package(package_data()).story
     viewpoint = story.viewpoints.first()

@@ -60,7 +60,8 @@ def test_story_page_shows_the_content_of_each_section(client, published_story):
     assertInHTML('<time datetime="2015-02">Feb 2015</time>', html)
     assertInHTML('<h3 id="viewpoint-1-heading">Holders 0</h3>', html)
     assert "Summary of position 1." in html
-    assertInHTML("<p>Detail of position 2 [3].</p>", html)
+    # A viewpoint's [n] is linked to the source list, as the body's is.
+    assert '<p>Detail of position 2<sup class="cite"><a href="#source-3"' in html
     assert "<li>Open question 1?" in html
     assertInHTML('<blockquote class="pull-quote"><p>A line worth quoting.</p></blockquote>', html)
     assert "Read on Outlet" in html
