@@ -153,7 +153,11 @@ def test_editor_logs_in_builds_a_complete_story_and_publishes_it(page, site_url,
 
     page.goto(site_url + story.get_absolute_url())
     expect(page.get_by_role("heading", level=1)).to_have_text(story.title)
-    expect(page.get_by_role("link", name="Source 2: Harbour Radio")).to_be_visible()
+    body = page.locator(".story-body")
+    expect(body.get_by_role("link", name="Source 2: Harbour Radio")).to_be_visible()
+    # The viewpoint that cites it links to it too.
+    viewpoints = page.get_by_role("region", name="Viewpoints in depth")
+    expect(viewpoints.get_by_role("link", name="Source 2: Harbour Radio")).to_be_visible()
     expect(page.locator(".timeline time").first).to_have_text("2019")
     expect(page).to_have_title(re.compile("Council votes"))
 
