@@ -27,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 from .throwaway_postgres import ThrowawayPostgres, free_port
@@ -111,6 +112,37 @@ def site_paths(base: str) -> list[str]:
     return ["/", *topics[:2], *stories[:4], "/search/?q=larkport"]
 
 
+def prepare_site(env: dict, checkout) -> None:
+    """The database migrated, the demo stories loaded and static files collected."""
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            env=env, cwd=checkout, check=True, capture_output=True,
+        )  # fmt: skip
+
+
+@contextmanager
+def served_site(env: dict, checkout):
+    """gunicorn (2 workers) serving `checkout` with `env`: its base URL once the
+    home page answers, until the block ends."""
+    port = free_port()
+    server = subprocess.Popen(
+        [BIN / "gunicorn", "factlen.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--log-level", "critical"],
+        env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            if fetch(base + "/")[0] == 200:
+                break
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def run(args) -> None:
     checkout = Path(args.checkout).resolve() if args.checkout else BASE_DIR
     with ThrowawayPostgres() as cluster, tempfile.TemporaryDirectory() as folder:
@@ -128,23 +160,8 @@ def run(args) -> None:
         if args.cache_url:
             env["CACHE_URL"] = args.cache_url
         print(f"Code: {checkout}; cache: {args.cache_url or 'each worker its own memory'}")
-        for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):
-            subprocess.run(
-                [sys.executable, "manage.py", *command],
-                env=env, cwd=checkout, check=True, capture_output=True,
-            )  # fmt: skip
-        port = free_port()
-        server = subprocess.Popen(
-            [BIN / "gunicorn", "factlen.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--log-level", "critical"],
-            env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                if fetch(base + "/")[0] == 200:
-                    break
-                time.sleep(0.2)
+        prepare_site(env, checkout)
+        with served_site(env, checkout) as base:
             paths = site_paths(base)
             print(f"Readers: {args.readers} threads over {', '.join(paths)}\n")
             with Readers(base, paths, args.readers) as readers:
@@ -169,9 +186,6 @@ def run(args) -> None:
                 f"\nPostgreSQL stopped in {stopped - stopping:.1f} s, down {back - stopped:.1f} s"
             )
             report_recovery(paths, after, back)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 def report_recovery(paths, after, back) -> None:

@@ -14,15 +14,13 @@ site's connections each cluster holds. It measures; it asserts nothing.
 import argparse
 import os
 import secrets
-import subprocess
-import sys
 import tempfile
 import time
 
 import psycopg
 
-from .outage import BASE_DIR, BIN, Readers, fetch, report_phase, site_paths
-from .throwaway_postgres import ThrowawayPostgres, ThrowawayReplica, free_port
+from .outage import BASE_DIR, Readers, prepare_site, report_phase, served_site, site_paths
+from .throwaway_postgres import ThrowawayPostgres, ThrowawayReplica
 
 DATABASE = "factlen_replicated"
 
@@ -51,26 +49,11 @@ def run(args) -> None:
             "PAGE_CACHE": "false",
             "LOG_LEVEL": "CRITICAL",
         }
-        for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):
-            subprocess.run(
-                [sys.executable, "manage.py", *command],
-                env=env, cwd=BASE_DIR, check=True, capture_output=True,
-            )  # fmt: skip
+        prepare_site(env, BASE_DIR)
         with ThrowawayReplica(primary) as standby:
             standby.catch_up()
             env["DATABASE_REPLICA_URLS"] = standby.url(DATABASE)
-            port = free_port()
-            server = subprocess.Popen(
-                [BIN / "gunicorn", "factlen.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "2", "--log-level", "critical"],
-                env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            base = f"http://127.0.0.1:{port}"
-            try:
-                for _ in range(300):
-                    if fetch(base + "/")[0] == 200:
-                        break
-                    time.sleep(0.2)
+            with served_site(env, BASE_DIR) as base:
                 paths = site_paths(base)
                 print(f"Readers: {args.readers} threads over {', '.join(paths)}\n")
                 with Readers(base, paths, args.readers) as readers:
@@ -90,9 +73,6 @@ def run(args) -> None:
                 report_phase("replica down", readers.between(stopped, back))
                 report_phase("after its return", readers.between(back, end))
                 print(f"\nSite connections (primary, replica) before: {held}, after: {held_after}")
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
 
 
 def main(argv=None) -> None:
