@@ -2,7 +2,7 @@
 
 Any save or delete of a story, of a row shown with it (viewpoints, key
 points, events, questions, citations, corrections, tags, bylines), of a
-source, an outlet, an author or a topic:
+source, an outlet, an author, a tag or a topic:
 
 - touches the stories it shows on (`updated_at`): the key their rendered
   article is kept under, and the time feeds and sitemaps report;
@@ -15,8 +15,9 @@ updates) call `stories_changed()` themselves.
 """
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
+from taggit.models import Tag
 
 from factlen.caching import content_changed, schedule_from
 from sources.models import Outlet, Source
@@ -126,6 +127,16 @@ def tags_changed(sender, instance, action, reverse, **kwargs):
         content_changed()
 
 
+def tag_changed(sender, instance, raw=False, **kwargs):
+    """A tag renamed or deleted (in the admin's Tags): the stories it names show
+    it in their page's metadata and in feeds. Before a delete, while they still
+    name it."""
+    if raw:
+        return
+    touch_stories(Story.objects.filter(tags=instance).values_list("pk", flat=True))
+    content_changed()
+
+
 def topic_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
@@ -216,6 +227,8 @@ def connect() -> None:
     post_save.connect(citation_changed, sender=Citation, dispatch_uid="citation-saved")
     post_delete.connect(citation_changed, sender=Citation, dispatch_uid="citation-deleted")
     m2m_changed.connect(tags_changed, sender=Story.tags.through, dispatch_uid="story-tags")
+    post_save.connect(tag_changed, sender=Tag, dispatch_uid="tag-saved")
+    pre_delete.connect(tag_changed, sender=Tag, dispatch_uid="tag-deleted")
     post_save.connect(topic_saved, sender=Topic, dispatch_uid="topic-saved")
     pre_save.connect(source_will_save, sender=Source, dispatch_uid="source-will-save")
     post_save.connect(source_saved, sender=Source, dispatch_uid="source-saved")

@@ -265,6 +265,34 @@ def test_a_topic_rename_shows_at_once(client, story):
     assert "Artificial Intelligence" in body(get(client, "/"))
 
 
+def test_a_tag_rename_shows_at_once_on_the_story_and_in_feeds(client, story):
+    tag = story.tags.get(name="tag 0")
+
+    def rename():
+        tag.name = "Harbour leases"
+        tag.save()
+
+    assert_fresh_after(client, "/feeds/rss/", rename, "<category>Harbour leases</category>")
+    assert 'content="Harbour leases"' in body(get(client, story.get_absolute_url()))
+
+
+def test_a_deleted_tag_leaves_the_story_and_feeds_at_once(client, story):
+    def delete():
+        story.tags.get(name="tag 0").delete()
+
+    assert_fresh_after(client, "/feeds/atom/", delete, 'term="tag 1"', unexpected='term="tag 0"')
+
+
+def test_an_author_rename_shows_at_once_in_feeds(client, story):
+    author = story.story_authors.first().author
+
+    def rename():
+        author.name = "Renamed Correspondent"
+        author.save()
+
+    assert_fresh_after(client, "/feeds/rss/", rename, "Renamed Correspondent")
+
+
 class BrokenSite(BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.send_response(404)
