@@ -356,14 +356,10 @@ class StoryQuerySet(models.QuerySet):
         return [by_pk[pk] for pk in ids if pk in by_pk]
 
     def for_feed(self):
-        """What a feed item carries: a card's fields, authors, update time and tags."""
-        return (
-            self.select_related("topic")
-            .only(*CARD_FIELDS, "updated_at")
-            # As a list: taggit's manager builds a new query object per access.
-            .prefetch_related(models.Prefetch("tags", to_attr="tag_list"), bylines())
-            .newest_first()
-        )
+        """What a feed item carries: a card's fields, its topic and update time.
+        Its authors and tags (feed_rows) are read only for the items written
+        afresh (stories.feeds)."""
+        return self.select_related("topic").only(*CARD_FIELDS, "updated_at").newest_first()
 
     def for_article(self):
         """The story page's story: its own fields and topic; the rows it shows
@@ -791,6 +787,12 @@ class StoryAuthor(models.Model):
 
     def __str__(self):
         return str(self.author)
+
+
+def feed_rows():
+    """The prefetches a feed item needs besides its story: authors and tags
+    (as a list: taggit's manager builds a new query object per access)."""
+    return (models.Prefetch("tags", to_attr="tag_list"), bylines())
 
 
 def bylines():

@@ -6,6 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
@@ -332,3 +334,42 @@ def test_feeds_send_text_fields_escaped_where_readers_read_html(client, topic):
     assert entry.find(f"{ATOM}title").get("type") in (None, "text")
     assert entry.findtext(f"{ATOM}title") == f"Title {hostile}"
     assert atom.findtext(f"{ATOM}subtitle") == hostile
+
+
+def feed_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/atom/"])
+def test_a_feed_writes_only_the_entries_of_stories_that_changed(client, topic, settings, url):
+    settings.PAGE_CACHE = False  # the feed itself rendered every time
+    stories = [complete_story(topic=topic, title=f"Story {i}") for i in range(3)]
+    first, _ = feed_queries(client, url)
+    again, queries = feed_queries(client, url)
+    assert again.content == first.content
+    # Every entry kept: the stories' ids and times, and no story, author or tag read.
+    assert not any("taggit" in sql or "stories_author" in sql for sql in queries), queries
+    edited = stories[1]
+    edited.title = "Story 1, retitled"
+    edited.save()
+    after, queries = feed_queries(client, url)
+    assert "Story 1, retitled" in after.content.decode()
+    assert "Story 0" in after.content.decode() and "Story 2" in after.content.decode()
+    (tags,) = [sql for sql in queries if "taggit_taggeditem" in sql]
+    assert re.search(rf"IN \({edited.pk}\)", tags), tags  # the edited story's alone
+
+
+def test_kept_entries_match_the_feed_written_afresh(client, topic, settings):
+    settings.PAGE_CACHE = False
+    settings.ALLOWED_HOSTS = ["testserver", "example.org"]
+    for i in range(3):
+        complete_story(topic=topic, title=f"Story {i}")
+    for url in ("/feeds/rss/", "/feeds/atom/", "/feeds/ai/rss/", "/feeds/ai/atom/"):
+        fresh = client.get(url).content
+        assert client.get(url).content == fresh
+        # Entries are kept per host: links name the host the reader asked.
+        other = client.get(url, HTTP_HOST="example.org").content.decode()
+        assert "http://example.org/ai/" in other and "testserver" not in other
