@@ -1206,6 +1206,11 @@ class Correction(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The corrections page, newest first: read from the top, not sorted
+            # from every note in the archive.
+            models.Index(fields=["-created_at", "-id"], name="correction_newest"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"

@@ -147,8 +147,10 @@ def story_context(request, story, *, preview=False):
 def corrections(request):
     """Every public note on a live story, newest first: a record of our errors."""
     notes = Correction.objects.public().for_list()
+    # Counted once per content version, not on every page of every request.
+    count = cached_for_version("public-corrections", Correction.objects.public().count)
     context = {
-        "page": page_or_404(request, notes),
+        "page": page_or_404(request, notes, count=count),
         "canonical_url": request.build_absolute_uri(request.path),
     }
     return render(request, "stories/corrections.html", context)

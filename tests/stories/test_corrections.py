@@ -3,6 +3,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
@@ -90,6 +92,20 @@ def test_the_corrections_page_lists_every_note_newest_first(client, published_st
     assert html.index("New note.") < html.index("Old note.")
     assert "Draft note." not in html
     assert f'href="{published_story.get_absolute_url()}#updates"' in html
+
+
+def test_the_corrections_pages_are_counted_once_per_change(client, published_story, settings):
+    settings.PAGE_CACHE = False
+    settings.STORIES_PER_PAGE = 2
+    for note in ("First note.", "Second note."):
+        Correction.objects.create(story=published_story, text=note)
+    client.get("/corrections/")
+    with CaptureQueriesContext(connection) as queries:
+        assert "Page 1 of" not in client.get("/corrections/").content.decode()
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    # A new note is a change: the next request counts three, two pages.
+    Correction.objects.create(story=published_story, text="Third note.")
+    assert "Page 1 of 2" in client.get("/corrections/").content.decode()
 
 
 def with_corrections(data):
