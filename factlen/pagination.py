@@ -1,7 +1,7 @@
 import json
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, InvalidPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -17,6 +17,29 @@ class KnownCountPaginator(Paginator):
     @cached_property
     def count(self):
         return self._known_count
+
+
+def page_number(request) -> int:
+    """The page ?page= names (1 when it names none), or a 404 for one that
+    cannot exist."""
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        raise Http404("No such page.") from None
+    if number < 1:
+        raise Http404("No such page.")
+    return number
+
+
+def known_page(items, number: int, count: int, per_page=None) -> Page:
+    """Page `number` of a list read a page at a time: its `items`, and `count`
+    in all. A 404 for a page past the last, as page_or_404."""
+    paginator = KnownCountPaginator(items, per_page or settings.STORIES_PER_PAGE, count=count)
+    try:
+        paginator.validate_number(number)
+    except InvalidPage:
+        raise Http404("No such page.") from None
+    return Page(items, number, paginator)
 
 
 def page_or_404(request, object_list, per_page=None, *, count=None):

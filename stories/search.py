@@ -8,14 +8,20 @@ default, matches each word as a substring across the same fields.
 """
 
 import re
-from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
-from django.db import OperationalError, connection, transaction
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    OperationalError,
+    connection,
+    connections,
+    router,
+    transaction,
+)
 from django.db.models import (
     Case,
     CharField,
@@ -23,7 +29,6 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     TextField,
     Value,
@@ -69,10 +74,12 @@ def time_limit():
     if not uses_full_text():
         yield
         return
-    outer = connection.in_atomic_block
+    # On the connection the search reads from: a replica's, for most readers.
+    alias = router.db_for_read(Story) or DEFAULT_DB_ALIAS
+    outer = connections[alias].in_atomic_block
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
+        with transaction.atomic(using=alias):
+            with connections[alias].cursor() as cursor:
                 # Local to the transaction: no other query on this connection is cut short.
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true)",
@@ -80,7 +87,7 @@ def time_limit():
                 )
             yield
             if outer:  # a savepoint's setting would outlive it: put it back
-                with connection.cursor() as cursor:
+                with connections[alias].cursor() as cursor:
                     cursor.execute("SELECT set_config('statement_timeout', '0', true)")
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) == _QUERY_CANCELED:
@@ -100,15 +107,15 @@ def uses_full_text() -> bool:
 
 @dataclass(frozen=True)
 class Results:
-    """Matching stories, best first, with `headline` (and `rank` on SQLite).
+    """Matching stories (a list), best first, with `headline` (and `rank` on
+    SQLite).
 
     Only the newest MAX_RANKED matches are ranked: a word in half the archive
     would otherwise mean ranking half the archive on every search. `count`
     is how many were ranked; `more` says whether older matches were left out.
-    `stories` may be sliced (a page) and iterated.
     """
 
-    stories: "QuerySet | RankedStories"
+    stories: list
     count: int
     more: bool
 
@@ -117,74 +124,81 @@ class Results:
 
 
 def search_stories(query: str, *, topic=None, full_text=None) -> Results:
-    """Published stories matching `query`, best first.
+    """Published stories matching `query`, best first: every one ranked.
 
     `full_text` picks the method (default: full text where the database has it).
     """
+    return search_page(query, topic=topic, full_text=full_text, offset=0, limit=MAX_RANKED)
+
+
+def search_page(query: str, *, topic=None, offset: int, limit: int, full_text=None) -> Results:
+    """The `limit` best matches after `offset` (a page of results), with
+    `count` and `more` as for all of them."""
+    if offset >= MAX_RANKED:  # past the last page there can be
+        return Results([], count=0, more=False)
     stories = Story.objects.published()
     if topic is not None:
         stories = stories.filter(topic=topic)
     full_text = full_text if full_text is not None else uses_full_text()
     if full_text:
-        return _full_text_results(stories, query)
+        return _full_text_page(stories, query, offset, limit)
     matching = _substring_matches(stories, query)
     ids = list(matching.newest_first().values_list("pk", flat=True)[: MAX_RANKED + 1])
     candidates = Story.objects.published().filter(pk__in=ids[:MAX_RANKED])
     return Results(
-        _substring_ranked(candidates, query),
+        list(_substring_ranked(candidates, query)[offset : offset + limit]),
         count=min(len(ids), MAX_RANKED),
         more=len(ids) > MAX_RANKED,
     )
 
 
-def _full_text_results(stories, query) -> Results:
-    """The newest matches with their rank, in one query (through the stories'
+def _full_text_page(stories, query, offset, limit) -> Results:
+    """One statement: the newest matches with their rank (through the stories'
     visibility index for a common word, the search index for a rare one: the
-    planner picks), ordered here; a page's cards and snippets come when that
-    page is taken (RankedStories), so nothing else reads 200 search vectors
-    again or sends 200 ids back."""
+    planner picks), ordered, counted, and the page's stories with a snippet
+    (`headline`) around the query's words. Reading the page in a statement of
+    its own, after the ranking, was half of a search's time in building
+    queries and objects."""
     search = _search_query(query)
-    rows = list(
+    matched = (
         stories.filter(search_vector=search)
         .newest_first()
         .annotate(rank=SearchRank(F("search_vector"), search))
-        .values_list("pk", "rank")[: MAX_RANKED + 1]
+        .values_list("pk", "published_at", "rank")[: MAX_RANKED + 1]
     )
-    # Best first; of equal rank, the newest (the rows come newest first).
-    order = sorted(range(min(len(rows), MAX_RANKED)), key=lambda i: (-rows[i][1], i))
+    db = matched.db
+    matched_sql, matched_params = matched.query.sql_with_params()
+    fields = [Story._meta.get_field(name) for name in ("id", *CARD_ROW_FIELDS)]
+    columns = ", ".join(f'story."{field.column}"' for field in fields)
+    sql = f"""
+        WITH matched (id, published_at, rank) AS ({matched_sql}),
+        ordered AS (
+            SELECT id, row_number() OVER (ORDER BY rank DESC, published_at DESC, id DESC) AS n
+            FROM (SELECT * FROM matched ORDER BY published_at DESC, id DESC LIMIT %s) AS newest
+        )
+        SELECT (SELECT count(*) FROM matched) AS ranked, {columns},
+            ts_headline(
+                %s::regconfig,
+                story.dek || ' … ' || left(story.body, %s),
+                websearch_to_tsquery(%s::regconfig, %s),
+                %s
+            ) AS headline
+        FROM ordered JOIN stories_story AS story ON story.id = ordered.id
+        WHERE ordered.n > %s AND ordered.n <= %s
+        ORDER BY ordered.n
+    """
+    options = f"StartSel='{_START}', StopSel='{_STOP}', MaxWords=35, MinWords=15"
+    params = (
+        # The newest MAX_RANKED are ranked; one more says there are more.
+        *matched_params, MAX_RANKED, CONFIG, SNIPPET_SOURCE_LENGTH, CONFIG, query, options,
+        offset, offset + limit,
+    )  # fmt: skip
+    stories = list(Story.objects.raw(sql, params).using(db))
+    ranked = stories[0].ranked if stories else 0
+    # An empty page past the first is past the last: no count needed to say so.
     return Results(
-        RankedStories([rows[i][0] for i in order], query),
-        count=len(order),
-        more=len(rows) > MAX_RANKED,
+        with_live_topics(stories), count=min(ranked, MAX_RANKED), more=ranked > MAX_RANKED
     )
-
-
-class RankedStories(Sequence):
-    """Stories by id, in the order given, read a slice (a page) at a time:
-    each with its card's fields and a `headline` around the query's words."""
-
-    def __init__(self, ids: list[int], query: str):
-        self.ids = ids
-        self.query = query
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return self._stories(self.ids[index])
-        return self._stories([self.ids[index]])[0]
-
-    def __iter__(self):
-        return iter(self._stories(self.ids))
-
-    def _stories(self, ids):
-        if not ids:
-            return []
-        rows = _with_headline(Story.objects.published().filter(pk__in=ids), self.query)
-        by_pk = {story.pk: story for story in with_live_topics(rows)}
-        # A story withdrawn since the search is left out.
-        return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def search_for_editors(stories, term: str):
@@ -216,23 +230,6 @@ def editors_rank(term: str):
 
 def _search_query(query):
     return SearchQuery(query, search_type="websearch", config=CONFIG)
-
-
-def _with_headline(stories, query):
-    # The snippet is cut from the start of the body: ts_headline's cost grows
-    # with the text it reads.
-    body = Left("body", SNIPPET_SOURCE_LENGTH)
-    text = Concat("dek", Value(" … "), body, output_field=TextField())
-    headline = SearchHeadline(
-        text,
-        _search_query(query),
-        config=CONFIG,
-        start_sel=_START,
-        stop_sel=_STOP,
-        max_words=35,
-        min_words=15,
-    )
-    return stories.only(*CARD_ROW_FIELDS).newest_first().annotate(headline=headline)
 
 
 def _terms(query):

@@ -1,12 +1,13 @@
 import datetime
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from factlen.caching import cached_for_version, public_page
-from factlen.pagination import page_or_404
+from factlen.pagination import known_page, page_number, page_or_404
 
 from .models import (
     Correction,
@@ -18,7 +19,14 @@ from .models import (
     live_topics,
 )
 from .rendering import front_page, story_article
-from .search import SearchTooSlow, clean_query, search_stories, snippet, time_limit, uses_full_text
+from .search import (
+    SearchTooSlow,
+    clean_query,
+    search_page,
+    snippet,
+    time_limit,
+    uses_full_text,
+)
 from .timelines import merged_timeline, with_citations
 
 RELATED_STORIES = 3
@@ -165,11 +173,13 @@ def search(request):
     too_slow = False
     if query:
         try:
+            number, per_page = page_number(request), settings.STORIES_PER_PAGE
             with time_limit():
-                results = search_stories(query, topic=topic)
-                page = page_or_404(request, results.stories, count=results.count)
-                for story in page.object_list:
-                    story.snippet = snippet(story, query)
+                offset = (number - 1) * per_page
+                results = search_page(query, topic=topic, offset=offset, limit=per_page)
+            page = known_page(results.stories, number, results.count)
+            for story in page.object_list:
+                story.snippet = snippet(story, query)
         except SearchTooSlow:
             page = results = None
             too_slow = True

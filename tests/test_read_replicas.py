@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from benchmarks.throwaway_postgres import ThrowawayReplica, free_port
 from factlen import caching, replicas, scheduler
 from stories.models import Story
+from stories.search import refresh_search_vectors
 
 from .tasks import manage
 from .throwaway_site import database_stopped, fetch, production_env, serving
@@ -94,6 +95,23 @@ def test_a_reader_s_page_is_read_from_the_replica(replica, published_story, sett
     assert queries[REPLICA], "the page read nothing from the replica"
     assert queries[DEFAULT_DB_ALIAS] == []
     assert replicas.WROTE_COOKIE not in response.cookies
+
+
+def test_a_search_s_time_limit_is_set_on_the_replica_it_reads_from(
+    replica, published_story, settled_content
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's; SQLite searches have no timeout")
+    refresh_search_vectors([published_story.pk])
+    with queries_by_alias() as queries:
+        response = Client().get("/search/", {"q": "open weights"})
+    assert response.status_code == 200
+    assert "Open weights debate" in response.content.decode()
+    limit, search = queries[REPLICA].index("BEGIN"), queries[REPLICA].index("COMMIT")
+    ran = queries[REPLICA][limit:search]
+    assert any("statement_timeout" in sql for sql in ran), ran
+    assert any("ts_rank" in sql for sql in ran), ran
+    assert queries[DEFAULT_DB_ALIAS] == []
 
 
 def test_the_admin_reads_from_the_primary(replica, editor, published_story, settled_content):

@@ -249,6 +249,32 @@ def test_only_the_newest_matches_are_ranked_and_the_page_says_so(
         assert "More than 3 results for “harbour”: the 3 newest, best first." in html
 
 
+def test_search_pages_hold_every_ranked_match_once_in_rank_order(
+    client, topic, settings, monkeypatch
+):
+    monkeypatch.setattr("stories.search.MAX_RANKED", 5)
+    settings.STORIES_PER_PAGE = 2
+    now = timezone.now()
+    for days in range(7):
+        # Older stories name the harbour more often: ranked by words alone,
+        # the two left out (the oldest) would come first.
+        StoryFactory(
+            topic=topic,
+            title=f"Story {days}",
+            dek="Harbour. " * (days + 1),
+            published_at=now - datetime.timedelta(days=days, hours=1),
+        )
+    refresh_search_vectors()
+    shown = []
+    for number in (1, 2, 3):
+        html = client.get("/search/", {"q": "harbour", "page": number}).content.decode()
+        shown += re.findall(r"Story \d", html.split('class="search-results"')[1])
+    assert shown == titles(search_stories("harbour"))
+    assert sorted(shown) == [f"Story {d}" for d in range(5)]  # the five newest
+    for past in (4, 10**20):
+        assert client.get("/search/", {"q": "harbour", "page": past}).status_code == 404
+
+
 def full_text_only():
     if connection.vendor != "postgresql":
         pytest.skip("statement_timeout is PostgreSQL's; SQLite searches have no timeout")
