@@ -101,6 +101,10 @@ def confirm(request, token):
     return render(request, "newsletter/confirm.html", context)
 
 
+def _whole_number(text) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def manage(request, token):
@@ -114,6 +118,15 @@ def manage(request, token):
             # The link came by email to this inbox: following it proves the address.
             subscriber.confirm()
             saved = "You are subscribed again."
+        elif "unfollow" in request.POST:
+            question = subscriber.followed_questions().filter(
+                pk=_whole_number(request.POST["unfollow"])
+            )
+            if not (question := question.first()):
+                context = {"token": token}
+                return render(request, "newsletter/no_such_follow.html", context, status=400)
+            subscriber.follows.filter(question=question).delete()
+            saved = f"You no longer follow “{question.text}”."
         else:
             form = TopicsForm(request.POST)
             if form.is_valid():
@@ -128,6 +141,7 @@ def manage(request, token):
     context = {
         "subscriber": subscriber,
         "token": token,
+        "questions": subscriber.followed_questions().select_related("story"),
         "topics": topics,
         "checked": form["topics"].value() if form and not form.is_valid() else subscribed,
         "form": form,

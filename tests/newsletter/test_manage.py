@@ -3,10 +3,10 @@ from django.test import Client
 from pytest_django.asserts import assertInHTML
 
 from newsletter import tokens
-from newsletter.models import Subscriber
+from newsletter.models import QuestionFollow, Subscriber
 
 from ..factories import StoryFactory, SubscriberFactory
-from ..html import attribute, elements, parse
+from ..html import attribute, elements, parse, text
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,48 @@ def test_manage_links_do_not_expire(client, alice, settings):
     settings.NEWSLETTER_CONFIRM_MAX_AGE = -1
     assert client.get(manage_url(alice)).status_code == 200
     assert manage_url(alice) == manage_url(alice), "the same link in every email"
+
+
+@pytest.fixture
+def followed(published_story, alice):
+    question = published_story.open_questions.get(position=1)
+    QuestionFollow.objects.create(subscriber=alice, question=question)
+    return question
+
+
+def test_the_manage_page_lists_the_questions_the_reader_follows(client, alice, followed):
+    html = client.get(manage_url(alice)).content.decode()
+    page = parse(html)
+    (link,) = [a for a in elements(page, "a") if text(a) == followed.text]
+    assert attribute(link, "href") == f"{followed.story.get_absolute_url()}#unknowns-heading"
+    assert elements(page, "button", name="unfollow", value=str(followed.pk))
+
+
+def test_a_reader_stops_following_a_question_from_the_manage_page(client, alice, followed):
+    response = client.post(manage_url(alice), {"unfollow": str(followed.pk)})
+    assert response.status_code == 200
+    assert f"You no longer follow “{followed.text}”." in response.content.decode()
+    assert not alice.follows.exists()
+    assert not elements(parse(response.content.decode()), "button", name="unfollow")
+
+
+@pytest.mark.parametrize("value", ["other", "abc", "", "9" * 40])
+def test_stopping_a_follow_that_is_not_the_reader_s_changes_nothing(
+    client, alice, followed, value, published_story
+):
+    other = published_story.open_questions.get(position=2)
+    QuestionFollow.objects.create(subscriber=SubscriberFactory(), question=other)
+    response = client.post(
+        manage_url(alice), {"unfollow": str(other.pk) if value == "other" else value}
+    )
+    assert response.status_code == 400
+    assert "Not a question you follow" in response.content.decode()
+    assert QuestionFollow.objects.count() == 2
+
+
+def test_the_newsletter_s_address_leads_to_its_sign_up_page_and_every_footer_links_it(client):
+    response = client.get("/newsletter/")
+    assert response.status_code == 302
+    assert response["Location"] == "/newsletter/subscribe/"
+    footer = client.get("/").content.decode().split('class="site-footer"')[1]
+    assert 'href="/newsletter/subscribe/">Newsletter</a>' in footer
