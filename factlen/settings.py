@@ -52,7 +52,7 @@ if not SECRET_KEY:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "factlen.admin_site.NewsroomAdminConfig",  # django.contrib.admin, newsroom first
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -10,10 +10,6 @@ from stories.sitemaps import SITEMAPS
 from . import views
 from .caching import public_page
 
-admin.site.site_header = "Factlen newsroom"
-admin.site.site_title = "Factlen newsroom"
-admin.site.index_title = "Stories, topics and sources"
-
 # A database outage answers 503 with Retry-After, any other error 500.
 handler500 = "factlen.errors.server_error"
 

@@ -272,6 +272,8 @@ class CorrectionInline(
     limit = limits.ITEMS["corrections"]
     extra = 0
     fields = [("kind", "created_at"), "text", ("paragraph", "source_number")]
+    # Each note's heading reads "Public note: Correction: …" (its kind is in its name).
+    verbose_name = "public note"
     verbose_name_plural = "updates and corrections (public)"
 
 

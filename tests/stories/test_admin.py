@@ -6,7 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from sources.models import Source
-from stories.models import Story, StoryAuthor
+from stories.models import Correction, Story, StoryAuthor
 from stories.roles import EDITOR
 from stories.search import refresh_search_vectors
 
@@ -518,3 +518,23 @@ def test_the_change_page_loads_the_scripts_of_every_inlines_widgets(editor_clien
         "adminsortable2/js/adminsortable2",  # dragging viewpoints, key points, questions
     ):
         assert any(needed in src for src in scripts), (needed, scripts)
+
+
+def test_the_admin_index_lists_stories_sources_and_the_newsletter_first(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("chief", "c@example.org", "x"))
+    html = client.get("/admin/").content.decode()
+    sections = [
+        attribute(section, "class").split()[0]
+        for section in elements(parse(html), "div")
+        if "module" in (attribute(section, "class") or "").split()
+    ]
+    assert sections[:3] == ["app-stories", "app-sources", "app-newsletter"]
+    assert {"app-auth", "app-axes"} <= set(sections[3:])
+
+
+def test_a_public_note_s_heading_names_its_kind_once(editor_client, published_story):
+    Correction.objects.create(story=published_story, kind="correction", text="Wrong date.")
+    url = f"/admin/stories/story/{published_story.pk}/change/"
+    html = editor_client.get(url).content.decode()
+    assert "Public note:" in html
+    assert "Correction: Correction:" not in html
