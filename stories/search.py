@@ -1,8 +1,9 @@
 """Story search: PostgreSQL full-text search, with a simpler match on SQLite.
 
 On PostgreSQL every story keeps a weighted search vector (title A; dek, why it
-matters, key points and viewpoint summaries B; body, viewpoint details and open
-questions C), GIN-indexed and refreshed whenever a story or its inlines change.
+matters, authors' names, key points and viewpoint summaries B; body, viewpoint
+details and open questions C), GIN-indexed and refreshed whenever a story, its
+inlines or its authors change.
 Queries use websearch syntax: "a phrase", -excluded, or. SQLite, the embedded
 default, matches each word as a substring across the same fields.
 """
@@ -40,7 +41,15 @@ from django.utils.safestring import mark_safe
 
 from factlen.db import rank_by
 
-from .models import CARD_ROW_FIELDS, KeyPoint, OpenQuestion, Story, Viewpoint, with_live_topics
+from .models import (
+    CARD_ROW_FIELDS,
+    KeyPoint,
+    OpenQuestion,
+    Story,
+    StoryAuthor,
+    Viewpoint,
+    with_live_topics,
+)
 
 MAX_QUERY_LENGTH = 200
 # Matches ranked per search: the newest this many. Ranking reads each match's
@@ -281,6 +290,9 @@ def _matches(text):
             )
         ),
     ]
+    related.append(
+        Exists(StoryAuthor.objects.filter(story=OuterRef("pk"), author__name__icontains=text))
+    )
     own = Q(title__icontains=text) | Q(dek__icontains=text) | Q(why_it_matters__icontains=text)
     own |= Q(body__icontains=text)
     for exists in related:
@@ -322,7 +334,9 @@ def _text_of(model, *fields):
 
 
 def refresh_search_vectors(story_ids=None) -> int:
-    """Recompute the search vector of the given stories (all when None)."""
+    """Recompute the search vector of the given stories (all when None).
+
+    Migration 0027 runs this for every story: what it reads must exist by then."""
     if not uses_full_text():
         return 0
     stories = Story.objects.all() if story_ids is None else Story.objects.filter(pk__in=story_ids)
@@ -332,6 +346,7 @@ def refresh_search_vectors(story_ids=None) -> int:
             "dek",
             "label",
             "why_it_matters",
+            _text_of(StoryAuthor, "author__name"),
             _text_of(KeyPoint, "text"),
             _text_of(Viewpoint, "label", "stance", "holders", "summary"),
             weight="B",

@@ -37,6 +37,20 @@ def schedule_refresh(sender, instance, **kwargs):
     if not uses_full_text():
         return
     story_id = instance.pk if isinstance(instance, Story) else instance.story_id
+    _refresh_on_commit({story_id})
+
+
+def refresh_authors_stories(sender, instance, raw=False, **kwargs):
+    """Signal receiver: an author saved (renamed, perhaps): their stories'
+    vectors hold their name."""
+    if raw or not uses_full_text():
+        return
+    _refresh_on_commit(set(instance.bylines.values_list("story_id", flat=True)))
+
+
+def _refresh_on_commit(story_ids):
+    if not story_ids:
+        return
     pending = next(
         (hook for _, hook, _ in transaction.get_connection().run_on_commit
          if isinstance(hook, _Refresh) and not hook.done),
@@ -45,7 +59,7 @@ def schedule_refresh(sender, instance, **kwargs):
     if pending is None:
         pending = _Refresh()
         transaction.on_commit(pending)
-    pending.story_ids.add(story_id)
+    pending.story_ids |= story_ids
 
 
 @task(takes_context=True)

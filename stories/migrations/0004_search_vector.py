@@ -5,16 +5,15 @@ from django.db import migrations
 
 
 def index_and_fill(apps, schema_editor):
-    """PostgreSQL only: a GIN index on the vector, and vectors for existing stories."""
+    """PostgreSQL only: a GIN index on the vector. Existing stories get their
+    vectors in 0027, which builds them as the code does now (from tables that
+    did not exist yet at this point)."""
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(
         "CREATE INDEX IF NOT EXISTS story_search_vector_gin "
         "ON stories_story USING gin (search_vector)"
     )
-    from stories.search import refresh_search_vectors
-
-    refresh_search_vectors()
 
 
 def drop_index(apps, schema_editor):

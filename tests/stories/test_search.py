@@ -17,7 +17,7 @@ from stories.search import (
     snippet,
 )
 
-from ..factories import StoryFactory, TopicFactory, package_data
+from ..factories import AuthorFactory, StoryFactory, TopicFactory, byline, package_data
 
 pytestmark = pytest.mark.django_db
 needs_postgres = pytest.mark.skipif(
@@ -126,6 +126,33 @@ def test_the_search_vector_has_a_gin_index():
         )
         (definition,) = cursor.fetchone()
     assert "USING gin (search_vector)" in definition
+
+
+@BOTH_METHODS
+def test_a_story_is_found_by_its_author_s_name(topic, full_text):
+    byline(StoryFactory(topic=topic, title="Ferry fares"), AuthorFactory(name="Ines Marwood"))
+    StoryFactory(topic=topic, title="Bus lanes")
+    refresh_search_vectors()
+    assert titles(search_stories("Marwood", full_text=full_text)) == ["Ferry fares"]
+
+
+@needs_postgres
+def test_renaming_an_author_or_changing_a_byline_updates_the_vectors(
+    django_capture_on_commit_callbacks, topic
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        story = StoryFactory(topic=topic, title="Ferry fares")
+        author = AuthorFactory(name="Ines Marwood")
+        byline(story, author)
+    assert titles(search_stories("Marwood", full_text=True)) == ["Ferry fares"]
+    with django_capture_on_commit_callbacks(execute=True):
+        author.name = "Ines Castellan"
+        author.save()
+    assert titles(search_stories("Castellan", full_text=True)) == ["Ferry fares"]
+    assert titles(search_stories("Marwood", full_text=True)) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        story.story_authors.all().delete()
+    assert titles(search_stories("Castellan", full_text=True)) == []
 
 
 @needs_postgres
