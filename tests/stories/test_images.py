@@ -331,3 +331,29 @@ def test_deleting_a_story_deletes_its_images_and_those_of_its_revisions(
     with django_capture_on_commit_callbacks(execute=True):
         delete_stories(Story.objects.filter(pk=story.pk))
     assert [p for p in media_root.rglob("*") if p.is_file()] == [media_root / keep.image.name]
+
+
+def test_make_renditions_queues_the_images_without_sizes_and_only_those(db):
+    from django.core.management import call_command
+
+    from tests.factories import AuthorFactory
+    from tests.stories.test_author_photos import with_photo
+
+    # Saved outside any commit hook: as images stored before sizes were made.
+    bare = with_image(StoryFactory(), picture(1000, 600))
+    author = with_photo(AuthorFactory())
+    done = with_image(StoryFactory(), picture(600, 400))
+    out = io.StringIO()
+    call_command("make_renditions", stdout=out)  # the tasks run at once here
+    assert out.getvalue().strip() == "Queued 2 lead image(s) and 1 author photo(s)."
+    # Sizes lost for one story only: only it is queued again.
+    Story.objects.filter(pk=bare.pk).update(image_renditions={})
+    out = io.StringIO()
+    call_command("make_renditions", stdout=out)
+    assert out.getvalue().strip() == "Queued 1 lead image(s) and 0 author photo(s)."
+    bare.refresh_from_db()
+    author.refresh_from_db()
+    done.refresh_from_db()
+    assert [s["width"] for s in bare.image_renditions["sizes"]] == [480, 960, 1000]
+    assert author.photo_renditions["of"] == author.photo.name
+    assert done.image_renditions["of"] == done.image.name
