@@ -183,9 +183,18 @@ class SourceForm(forms.ModelForm):
             self.data["new_outlet_name"] = suggestion
 
 
+def short_address(url: str, length: int = 48) -> str:
+    """`url` without its scheme, cut in the middle past `length` characters."""
+    address = url.split("://", 1)[-1]
+    if len(address) <= length:
+        return address
+    keep = (length - 1) // 2
+    return f"{address[:keep]}…{address[-keep:]}"
+
+
 @admin.register(Source)
 class SourceAdmin(ArchiveListMixin, TolerantAutocompleteMixin, admin.ModelAdmin):
-    list_display = ["title", "outlet", "url", "published_on", "story_count", "link_ok"]
+    list_display = ["title", "outlet", "address", "published_on", "story_count", "link_ok"]
     list_select_related = ["outlet"]
     search_fields = ["outlet__name", "title", "url"]
     list_filter = [SourceNeverCitedFilter, LinkHealthFilter, "outlet__kind", "outlet"]
@@ -220,6 +229,12 @@ class SourceAdmin(ArchiveListMixin, TolerantAutocompleteMixin, admin.ModelAdmin)
     @admin.display(description="stories", ordering="story_count")
     def story_count(self, source):
         return source.story_count
+
+    @admin.display(description="URL", ordering="url")
+    def address(self, source):
+        # A long address written out whole took the list's width from the
+        # titles; the whole of it is the cell's tooltip and on the source's page.
+        return format_html('<span title="{}">{}</span>', source.url, short_address(source.url))
 
     @admin.display(description="link OK", boolean=True)
     def link_ok(self, source):

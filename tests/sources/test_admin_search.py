@@ -11,7 +11,7 @@ from factlen.pagination import EstimatedCountPaginator, about
 from sources.models import Source
 
 from ..factories import OutletFactory, SourceFactory
-from ..html import elements, parse, text
+from ..html import attribute, elements, parse, text
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +195,15 @@ def test_estimates_are_rounded_to_two_figures():
     assert about(21_614) == "about 22,000"
     assert about(1_234) == "about 1,200"
     assert about(98) == "about 98"
+
+
+def test_the_source_list_shows_a_long_address_cut_and_whole_in_its_tooltip(editor_client):
+    long = "https://news.example.org/2026/11/27/" + "council-budget-" * 8 + "report.html"
+    SourceFactory(url=long, title="Budget report")
+    SourceFactory(url="https://example.org/a", title="Short one")
+    page = parse(editor_client.get("/admin/sources/source/").content.decode())
+    cells = {text(cell): cell for cell in elements(page, "span") if attribute(cell, "title")}
+    (cut,) = [shown for shown in cells if shown.startswith("news.example.org/")]
+    assert len(cut) == 47 and "…" in cut and cut.endswith("report.html")
+    assert attribute(cells[cut], "title") == long
+    assert attribute(cells["example.org/a"], "title") == "https://example.org/a"
