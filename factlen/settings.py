@@ -272,6 +272,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "en-gb"
+# Dates and times as the newsroom writes them (factlen/formats).
+FORMAT_MODULE_PATH = ["factlen.formats"]
 # The newsroom's zone: editors type times in it and readers see times in it,
 # labelled; the database keeps UTC (USE_TZ). An unknown name fails loudly here
 # rather than showing every reader a wrong time.

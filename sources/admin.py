@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from factlen.admin_lists import ArchiveListMixin, is_picker, rank_first
@@ -250,7 +252,7 @@ class SourceAdmin(ArchiveListMixin, TolerantAutocompleteMixin, admin.ModelAdmin)
         text = format_html(
             "{} on {}; {} failed check(s) in a row.",
             outcome,
-            source.link_checked_at.strftime("%d %b %Y %H:%M"),
+            date_format(timezone.localtime(source.link_checked_at), "DATETIME_FORMAT"),
             source.link_failures,
         )
         if source.link_final_url and source.link_final_url != source.url:

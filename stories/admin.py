@@ -7,6 +7,7 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
@@ -206,7 +207,7 @@ class ViewpointInline(RowsLoadedWithStory, LimitedInline, NewStoryRows, Sortable
     def sign_off_status(self, viewpoint):
         if not viewpoint.signed_off_at:
             return "Not signed off"
-        when = timezone.localtime(viewpoint.signed_off_at).strftime("%d %b %Y %H:%M")
+        when = date_format(timezone.localtime(viewpoint.signed_off_at), "DATETIME_FORMAT")
         if viewpoint.is_signed_off:
             return f"Signed off by {viewpoint.signed_off_by_name} on {when}"
         return f"Changed since {viewpoint.signed_off_by_name} signed it off on {when}"

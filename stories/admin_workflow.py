@@ -229,7 +229,7 @@ class StoryWorkflowAdmin:
             request,
             format_html(
                 "Share link for outside review (read-only, until {}): {}",
-                date_format(timezone.localtime(link.expires_at), "j M Y H:i T"),
+                date_format(timezone.localtime(link.expires_at), "j M Y, H:i T"),
                 request.build_absolute_uri(link.get_absolute_url()),
             ),
             messages.SUCCESS,
@@ -285,7 +285,7 @@ class StoryWorkflowAdmin:
             raise PermissionDenied
         version = get_object_or_404(versions_of(story), pk=version_id)
         restore(version, by=request.user)
-        when = date_format(timezone.localtime(version.revision.date_created), "j M Y H:i T")
+        when = date_format(timezone.localtime(version.revision.date_created), "j M Y, H:i T")
         self.message_user(
             request,
             f"Restored the revision of {when} as a new revision; the history keeps every "

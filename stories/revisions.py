@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import reversion
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from reversion.models import Version
@@ -56,7 +57,7 @@ def register():
 def restore(version: Version, *, by) -> None:
     """Bring back the story and its inlines as they were at `version`, recorded
     as a new revision (nothing in the history is erased)."""
-    when = timezone.localtime(version.revision.date_created).strftime("%d %b %Y %H:%M")
+    when = date_format(timezone.localtime(version.revision.date_created), "DATETIME_FORMAT")
     with reversion.create_revision():
         version.revision.revert(delete=True)
         # Restored rows are saved raw, without the signals that keep the count.

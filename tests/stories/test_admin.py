@@ -538,3 +538,12 @@ def test_a_public_note_s_heading_names_its_kind_once(editor_client, published_st
     html = editor_client.get(url).content.decode()
     assert "Public note:" in html
     assert "Correction: Correction:" not in html
+
+
+def test_the_admin_writes_times_one_way_as_readers_pages_do(editor_client, topic, settings):
+    settings.TIME_ZONE = "Europe/London"
+    when = datetime.datetime(2026, 11, 27, 14, 5, tzinfo=datetime.timezone.utc)
+    StoryFactory(topic=topic, title="Ferry fares", published_at=when)
+    html = editor_client.get("/admin/stories/story/").content.decode()
+    (row,) = [row for row in elements(parse(html), "tr") if "Ferry fares" in text(row)]
+    assert "27 Nov 2026, 14:05" in text(row)  # not "2:05 p.m."
