@@ -18,11 +18,13 @@ Across processes the cache must be shared (CACHE_URL=redis://…): local
 memory, the default, serves one process, as `make run` does.
 """
 
+import collections
 import contextvars
 import functools
 import gzip
 import hashlib
 import logging
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -312,6 +314,48 @@ class CachedPage:
     last_modified_http: str  # the same, as the header says it
 
 
+class LocalPages:
+    """The pages this process served last, as objects (no pickling: a
+    CachedPage never changes): at most `size` of them and `max_bytes` of
+    compressed bodies, the least recently served dropped first. Each is
+    served only under the version it names."""
+
+    def __init__(self, size: int, max_bytes: int = 16 * 1024 * 1024):
+        self.size, self.max_bytes = size, max_bytes
+        self._pages: collections.OrderedDict[str, CachedPage] = collections.OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()  # runserver serves in threads
+
+    def get(self, key) -> CachedPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key, page: CachedPage) -> None:
+        with self._lock:
+            if (old := self._pages.pop(key, None)) is not None:
+                self._bytes -= _size(old)
+            self._pages[key] = page
+            self._bytes += _size(page)
+            while len(self._pages) > self.size or self._bytes > self.max_bytes:
+                self._bytes -= _size(self._pages.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
+
+
+def _size(page) -> int:
+    return len(getattr(page, "body_gzip", b""))
+
+
+# Pages are some 4–40 KB gzipped: 200 of them are a few MB per process.
+_local_pages = LocalPages(200)
+
+
 # Longest path whose "is it a public page?" answer is remembered, and how many are.
 REMEMBERED_PATH_LENGTH = 300
 REMEMBERED_PATHS = 2048
@@ -368,11 +412,21 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = self._key(request)
         state_key = _state_key()
-        found = cache.get_many([state_key, key])
-        state = _current(found.get(state_key))
+        # A page this process served under the current version is in its
+        # memory: the shared cache is asked for the state alone (a few bytes,
+        # where the page is kilobytes to send and unpickle), or, the first
+        # time, for both in one round trip.
+        local = _local_pages.get(key)
+        if local is not None:
+            state = _current(cache.get(state_key))
+            page = local if local.version == state.version else cache.get(key)
+        else:
+            found = cache.get_many([state_key, key])
+            state = _current(found.get(state_key))
+            page = found.get(key)
         _remember(state)
-        page = found.get(key)
         if page is not None and page.version == state.version:
+            _local_pages.put(key, page)
             return self._respond(request, page, state, "hit")
         response = self.get_response(request)
         if not self._cacheable_response(request, response):
@@ -431,6 +485,7 @@ class PageCacheMiddleware:
             last_modified_http=http_date(state.changed_at),
         )
         cache.set(key, page, settings.PAGE_CACHE_TIMEOUT)
+        _local_pages.put(key, page)
         return page
 
     @staticmethod

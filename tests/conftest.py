@@ -13,6 +13,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
 
+from factlen import caching
 from stories.models import Story
 from stories.roles import EDITOR, WRITER
 
@@ -41,9 +42,11 @@ def empty_caches():
     """Cached pages and counters outlive a test's database rows: start each test without them."""
     for cache in caches.all():
         cache.clear()
+    caching._local_pages.clear()
     yield
     for cache in caches.all():
         cache.clear()
+    caching._local_pages.clear()
 
 
 @pytest.fixture(autouse=True)

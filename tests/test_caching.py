@@ -438,26 +438,86 @@ def test_topic_pages_of_a_new_topic_are_not_served_stale(client, story):
     assert "Transport" in body(get(client, "/"))
 
 
-def test_a_hit_reads_the_cache_once_for_the_state_and_the_page(client, story, monkeypatch):
-    url = story.get_absolute_url()
-    get(client, url)
+def count_reads(monkeypatch) -> list:
+    """The shared cache's reads from now on: (method, keys read)."""
     reads, inside = [], []  # local memory's get_many calls its own get: not a read of its own
     backend = caches["default"]
     for name in ("get", "get_many"):
         original = getattr(backend, name)
 
-        def counted(*args, _original=original, _name=name, **kwargs):
+        def counted(keys, *args, _original=original, _name=name, **kwargs):
             if not inside:
-                reads.append(_name)
+                reads.append((_name, [keys] if _name == "get" else list(keys)))
             inside.append(_name)
             try:
-                return _original(*args, **kwargs)
+                return _original(keys, *args, **kwargs)
             finally:
                 inside.pop()
 
         monkeypatch.setattr(backend, name, counted)
+    return reads
+
+
+def test_a_hit_on_a_page_another_process_stored_reads_state_and_page_at_once(
+    client, story, monkeypatch
+):
+    url = story.get_absolute_url()
+    get(client, url)
+    caching._local_pages.clear()  # as in a process that did not render it
+    reads = count_reads(monkeypatch)
     assert get(client, url)["X-Page-Cache"] == "hit"
-    assert reads == ["get_many"]
+    assert [(method, len(keys)) for method, keys in reads] == [("get_many", 2)]
+
+
+def test_a_hit_on_a_page_this_process_served_reads_the_state_alone(client, story, monkeypatch):
+    url = story.get_absolute_url()
+    first = get(client, url)
+    reads = count_reads(monkeypatch)
+    again = get(client, url)
+    assert again["X-Page-Cache"] == "hit" and body(again) == body(first)
+    assert reads == [("get", [caching._state_key()])]
+
+
+def test_a_process_s_own_copy_gives_way_to_the_current_version_another_process_stored(
+    client, story
+):
+    url = story.get_absolute_url()
+    get(client, url)
+    key, old = next(iter(caching._local_pages._pages.items()))
+    story.title = "Harbour lease amended"
+    story.save()  # a new version; "another process" renders the page under it
+    assert "Harbour lease amended" in body(get(client, url))
+    caching._local_pages.put(key, old)  # this process still holds the old one
+    response = get(client, url)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Harbour lease amended" in body(response)
+    assert caching._local_pages.get(key).version == caching.content_state().version
+
+
+def test_a_process_keeps_its_most_recently_served_pages_only():
+    pages = caching.LocalPages(2)
+    for key in "abc":
+        pages.put(key, key)
+    assert (pages.get("a"), pages.get("b"), pages.get("c")) == (None, "b", "c")
+    pages.get("b")  # now the most recent
+    pages.put("d", "d")
+    assert (pages.get("b"), pages.get("c"), pages.get("d")) == ("b", None, "d")
+
+
+def test_a_process_keeps_no_more_page_bytes_than_its_limit():
+    def page(size):
+        return caching.CachedPage("v", 200, (), b"x" * size, "", 0.0, "")
+
+    pages = caching.LocalPages(10, max_bytes=100)
+    pages.put("a", page(40))
+    pages.put("b", page(40))
+    pages.put("a", page(50))  # replaced, not counted twice: 90 bytes, b the least recent
+    pages.put("c", page(30))  # 120: b goes
+    assert (pages.get("a") is not None, pages.get("b"), pages.get("c") is not None) == (
+        True,
+        None,
+        True,
+    )
 
 
 def test_a_page_kept_from_an_earlier_content_version_is_never_served(client, story):
