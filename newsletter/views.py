@@ -116,8 +116,9 @@ def manage(request, token):
     if request.method == "POST":
         if "resubscribe" in request.POST:
             # The link came by email to this inbox: following it proves the address.
+            again = subscriber.unsubscribed_at is not None
             subscriber.confirm()
-            saved = "You are subscribed again."
+            saved = "You are subscribed again." if again else "Your address is confirmed."
         elif "unfollow" in request.POST:
             question = subscriber.followed_questions().filter(
                 pk=_whole_number(request.POST["unfollow"])
@@ -126,7 +127,7 @@ def manage(request, token):
                 context = {"token": token}
                 return render(request, "newsletter/no_such_follow.html", context, status=400)
             subscriber.follows.filter(question=question).delete()
-            saved = f"You no longer follow “{question.text}”."
+            saved = f"You no longer follow “{question.text}”"
         else:
             form = TopicsForm(request.POST)
             if form.is_valid():

@@ -129,5 +129,5 @@ def test_a_reader_follows_a_question_from_the_story_page_and_confirms(
     expect(page.get_by_text(question.text)).to_be_visible()
 
     page.goto(live_server.url + link(mailoutbox[0], "confirm"))
-    page.get_by_role("button", name="Confirm my subscription").click()
+    page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_role("listitem").filter(has_text=question.text)).to_be_visible()

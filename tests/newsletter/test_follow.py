@@ -113,10 +113,16 @@ def test_a_follower_s_confirmation_speaks_of_the_question_not_a_digest(
     client, question, mailoutbox
 ):
     follow(client, question.pk, email="dora@example.org")
-    confirm_url = link(mailoutbox[0], "confirm")
+    (email,) = mailoutbox
+    html = email.alternatives[0][0]
+    for words in (email.body, html):
+        assert "Confirm your address" in words and "Your questions and topics" in words
+        assert "Factlen newsletter" not in words and "Change your topics" not in words
+    assert "Confirm my address" in html and "subscription" not in html
+    confirm_url = link(email, "confirm")
     before = client.get(confirm_url).content.decode()
     assert "when we answer the question you follow" in before
-    assert "digest" not in before
+    assert "digest" not in before and "subscription" not in before
     after = client.post(confirm_url).content.decode()
     assert "Your address is confirmed" in after
     assert "You are subscribed" not in after

@@ -79,6 +79,16 @@ def test_unsubscribing_twice_keeps_the_first_time(client, alice):
     assert alice.unsubscribed_at == first
 
 
+def test_an_unconfirmed_reader_confirms_from_the_manage_page_without_an_again(client, topic):
+    reader = SubscriberFactory(pending=True, topics=[topic])
+    page = client.get(manage_url(reader)).content.decode()
+    assert "Confirm this address</button>" in page and "Subscribe again" not in page
+    response = client.post(manage_url(reader), {"resubscribe": "1"})
+    assert "Your address is confirmed." in response.content.decode()
+    reader.refresh_from_db()
+    assert reader.is_confirmed
+
+
 def test_an_unsubscribed_reader_can_subscribe_again_from_the_manage_page(client, topic):
     reader = SubscriberFactory(unsubscribed=True, topics=[topic])
     page = client.get(manage_url(reader)).content.decode()
@@ -132,7 +142,7 @@ def test_the_manage_page_lists_the_questions_the_reader_follows(client, alice, f
 def test_a_reader_stops_following_a_question_from_the_manage_page(client, alice, followed):
     response = client.post(manage_url(alice), {"unfollow": str(followed.pk)})
     assert response.status_code == 200
-    assert f"You no longer follow “{followed.text}”." in response.content.decode()
+    assert f"You no longer follow “{followed.text}”<" in response.content.decode()
     assert not alice.follows.exists()
     assert not elements(parse(response.content.decode()), "button", name="unfollow")
 
