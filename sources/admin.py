@@ -186,12 +186,14 @@ class SourceForm(forms.ModelForm):
 
 
 def short_address(url: str, length: int = 48) -> str:
-    """`url` without its scheme, cut in the middle past `length` characters."""
+    """`url` without its scheme; past `length` characters, its host and the end
+    of its path (where a headline's words usually are), the middle cut."""
     address = url.split("://", 1)[-1]
     if len(address) <= length:
         return address
-    keep = (length - 1) // 2
-    return f"{address[:keep]}…{address[-keep:]}"
+    host, _, path = address.partition("/")
+    tail = max(length - len(host) - 2, 16)
+    return f"{host}/…{path[-tail:]}"
 
 
 @admin.register(Source)

@@ -16,7 +16,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from taggit.managers import TaggableManager
 
 from factlen.db import count_related
@@ -1213,7 +1213,7 @@ class Correction(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.text[:60]}"
+        return f"{self.get_kind_display()}: {Truncator(self.text).chars(60)}"
 
 
 class Citation(models.Model):

@@ -533,11 +533,13 @@ def test_the_admin_index_lists_stories_sources_and_the_newsletter_first(client, 
 
 
 def test_a_public_note_s_heading_names_its_kind_once(editor_client, published_story):
-    Correction.objects.create(story=published_story, kind="correction", text="Wrong date.")
+    long = "An earlier version of this story gave the consultation's closing date wrongly."
+    note = Correction.objects.create(story=published_story, kind="correction", text=long)
     url = f"/admin/stories/story/{published_story.pk}/change/"
     html = editor_client.get(url).content.decode()
     assert "Public note:" in html
     assert "Correction: Correction:" not in html
+    assert str(note) == f"Correction: {long[:59]}…"  # cut, and said to be
 
 
 def test_the_admin_writes_times_one_way_as_readers_pages_do(editor_client, topic, settings):
