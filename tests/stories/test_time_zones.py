@@ -35,7 +35,7 @@ def test_an_editor_schedules_in_the_newsroom_zone_and_the_database_keeps_utc(cli
     draft.refresh_from_db()
     assert draft.published_at == datetime.datetime(2036, 7, 1, 8, 0, tzinfo=UTC)
     page = client.get(f"/admin/stories/story/{draft.pk}/change/").content.decode()
-    assert "scheduled for 1 Jul 2036 09:00 BST" in page
+    assert "scheduled for 1 Jul 2036, 09:00 BST" in page
     assert "Time (Europe/London time)" in page  # a correction's time
 
 
