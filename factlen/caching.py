@@ -245,6 +245,23 @@ def read_kept(keys: list[str]) -> dict:
     return found
 
 
+def kept_per_version(kind: str, versions: dict, make) -> dict:
+    """{id: value} for every id of `versions` ({id: its version, as text}):
+    what is kept under `kind`, the code's version and the id's version, read
+    at once (read_kept); `make(missing ids)` gives {id: value} for the rest,
+    which is kept in its turn. (A card per story, a feed entry per story.)"""
+    prefix = f"factlen:{kind}:{code_version()}"
+    keys = {pk: f"{prefix}:{pk}:{version}" for pk, version in versions.items()}
+    kept = read_kept(list(keys.values())) if keys else {}
+    found = {pk: kept[key] for pk, key in keys.items() if key in kept}
+    if missing := [pk for pk in keys if pk not in found]:
+        made = make(missing)
+        if made:
+            keep({keys[pk]: value for pk, value in made.items()}, settings.PAGE_CACHE_TIMEOUT)
+        found.update(made)
+    return found
+
+
 def keep(values: dict, timeout: int) -> None:
     """Keep `values` under keys that name their version, for `read_kept`."""
     cache.set_many(values, timeout)
@@ -426,7 +443,8 @@ class PageCacheMiddleware:
             page = found.get(key)
         _remember(state)
         if page is not None and page.version == state.version:
-            _local_pages.put(key, page)
+            if page is not local:  # the process's own copy is already the newest
+                _local_pages.put(key, page)
             return self._respond(request, page, state, "hit")
         response = self.get_response(request)
         if not self._cacheable_response(request, response):

@@ -16,7 +16,6 @@ changed, reading their authors and tags for those alone. What an entry shows
 
 from io import StringIO
 
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.db.models import prefetch_related_objects
@@ -26,7 +25,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.xmlutils import SimplerXMLGenerator
 
-from factlen.caching import code_version, keep, public_page, read_kept
+from factlen.caching import kept_per_version, public_page
 from factlen.times import whole_seconds
 
 from .models import Story, Topic, feed_rows
@@ -98,28 +97,23 @@ class LatestStoriesFeed(Feed):
         listed = list(listed[:FEED_LENGTH])
         domain = get_current_site(request).domain
         scheme = "https" if request.is_secure() else "http"
-        keys = {
-            pk: f"factlen:feed-entry:{code_version()}:{feed.entry_element}:{scheme}:{domain}:"
-            f"{pk}:{updated_at.isoformat()}"
-            for pk, _, updated_at in listed
-        }
-        kept = read_kept(list(keys.values())) if keys else {}
-        written = {}
-        if fresh := [pk for pk in keys if keys[pk] not in kept]:
-            stories = list(Story.objects.published().filter(pk__in=fresh).for_feed())
+
+        def write(missing):
+            stories = list(Story.objects.published().filter(pk__in=missing).for_feed())
             prefetch_related_objects(stories, *feed_rows())
-            for story in stories:
-                written[keys[story.pk]] = feed.entry_xml(self.entry(feed, story, request))
-            keep(written, settings.PAGE_CACHE_TIMEOUT)
+            return {story.pk: feed.entry_xml(self.entry(feed, story, request)) for story in stories}
+
+        versions = {pk: updated_at.isoformat() for pk, _, updated_at in listed}
+        kind = f"feed-entry:{feed.entry_element}:{scheme}:{domain}"
+        entries = kept_per_version(kind, versions, write)
         feed.items = [
             {
-                "xml": kept.get(keys[pk]) or written[keys[pk]],
+                "xml": entries[pk],
                 "pubdate": whole_seconds(published_at),
                 "updateddate": whole_seconds(updated_at),
             }
             for pk, published_at, updated_at in listed
-            # One withdrawn between the two reads is left out.
-            if keys[pk] in kept or keys[pk] in written
+            if pk in entries  # one withdrawn between the two reads is left out
         ]
         return feed
 

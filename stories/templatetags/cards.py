@@ -12,12 +12,11 @@ request (or none: factlen.caching.read_kept).
 """
 
 from django import template
-from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from factlen.caching import code_version, keep, read_kept
+from factlen.caching import kept_per_version
 
 from ..models import bylines
 
@@ -37,30 +36,26 @@ class Cards(list):
 @register.simple_tag
 def story_cards(stories, *, level=3, show_topic=False, show_dek=False, is_lead=False):
     stories = list(stories)
+    by_pk = {story.pk: story for story in stories}
     shown = f"{level}{int(show_topic)}{int(show_dek)}{int(is_lead)}"
-    keys = {
-        story.pk: f"factlen:card:{code_version()}:{story.pk}:{story.updated_at.isoformat()}:{shown}"
-        for story in stories
-    }
-    kept = read_kept(list(keys.values())) if keys else {}
-    # A card names its authors: loaded for the cards rendered afresh only, in
-    # one query however many stories and authors.
-    prefetch_related_objects([s for s in stories if keys[s.pk] not in kept], bylines())
-    rendered = {}
-    for story in stories:
-        if keys[story.pk] not in kept:
-            context = {
-                "story": story,
-                "level": level,
-                "show_topic": show_topic,
-                "show_dek": show_dek,
-                "is_lead": is_lead,
-            }
-            rendered[keys[story.pk]] = render_to_string("includes/story_card.html", context)
-    if rendered:
-        keep(rendered, settings.PAGE_CACHE_TIMEOUT)
+
+    def render(missing):
+        fresh = [by_pk[pk] for pk in missing]
+        # A card names its authors: loaded for the cards rendered afresh only,
+        # in one query however many stories and authors.
+        prefetch_related_objects(fresh, bylines())
+        shown_as = {
+            "level": level,
+            "show_topic": show_topic,
+            "show_dek": show_dek,
+            "is_lead": is_lead,
+        }
+        return {
+            story.pk: render_to_string("includes/story_card.html", {**shown_as, "story": story})
+            for story in fresh
+        }
+
+    versions = {story.pk: story.updated_at.isoformat() for story in stories}
+    cards = kept_per_version(f"card:{shown}", versions, render)
     # Safe: rendered from the card template, which escapes what it shows.
-    return Cards(
-        (story, mark_safe(kept.get(keys[story.pk]) or rendered[keys[story.pk]]))
-        for story in stories
-    )
+    return Cards((story, mark_safe(cards[story.pk])) for story in stories)
